@@ -1,0 +1,30 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test verify clean bench
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/grade batch samples/class --out demo-results
+	@echo
+	@echo "Open the reports: demo-results/index.html (class summary) and demo-results/<learner>/report.html"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+verify: $(STAMP)
+	$(BIN)/grade verify
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/sandbox_overhead.py
+
+clean:
+	rm -rf $(VENV) demo-results
