@@ -1,0 +1,91 @@
+"""The one result model. Every rendering (terminal, HTML, Markdown, JSON, exports) reads these.
+
+A ``CheckResult`` is one named check on one function; a ``SubmissionResult`` is everything one
+learner got in one grading run. Exams reuse the same model (``exercise="exam"``, ``function`` = the
+question id), so reports, gradebook and exports need no second code path.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["passed", "failed", "error"]
+Visibility = Literal["public", "hidden"]
+
+
+@dataclass
+class CheckResult:
+    """Outcome of one check.
+
+    ``status`` is ``passed`` (full marks), ``failed`` (the learner's output was wrong or partly
+    wrong) or ``error`` (it could not be evaluated: missing function, crash, timeout, bad type).
+    ``message`` is learner-facing text, already in the order DESIGN.md asks for.
+    ``details`` carries structured extras for renderers (mismatch location, misconception id,
+    per-time-step error curves); it must stay JSON-serialisable.
+    """
+
+    exercise: str
+    function: str
+    name: str
+    score: float
+    max_score: float
+    status: Status
+    message: str = ""
+    visibility: Visibility = "public"
+    seed: int | None = None
+    hint: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def check_id(self) -> str:
+        return f"{self.exercise}.{self.function}: {self.name}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "CheckResult":
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass
+class SubmissionResult:
+    """Everything one learner got in one grading run."""
+
+    learner: str
+    checks: list[CheckResult] = field(default_factory=list)
+    seed: int | None = None
+    graded_at: str = ""
+    duration_s: float = 0.0
+    grader_version: str = ""
+    sandbox: dict[str, str] = field(default_factory=dict)  # layer -> "active" / why not
+    notes: list[str] = field(default_factory=list)  # submission-level messages (e.g. hidden suites skipped)
+
+    @property
+    def score(self) -> float:
+        return round(sum(c.score for c in self.checks), 6)
+
+    @property
+    def max_score(self) -> float:
+        return round(sum(c.max_score for c in self.checks), 6)
+
+    def by_exercise(self) -> dict[str, list[CheckResult]]:
+        groups: dict[str, list[CheckResult]] = {}
+        for check in self.checks:
+            groups.setdefault(check.exercise, []).append(check)
+        return groups
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["score"] = self.score
+        data["max_score"] = self.max_score
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SubmissionResult":
+        names = {f.name for f in dataclasses.fields(cls)} - {"checks"}
+        result = cls(**{k: v for k, v in data.items() if k in names})
+        result.checks = [CheckResult.from_dict(c) for c in data.get("checks", [])]
+        return result
