@@ -1,0 +1,180 @@
+"""Numeric comparison and its diagnosis, in the order DESIGN.md asks for.
+
+For each part of a returned value: missing → type → shape → dtype → non-finite → values. A value
+mismatch reports how many elements differ, the largest absolute difference, where it is (with the
+time step, batch row and direction when the axes are known) and the tolerance.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from grader.sandbox.wire import ArrayFromSubclass, ForeignObject, SympyText
+from grader.suites.base import Tolerance
+
+
+@dataclass
+class PartResult:
+    """The verdict on one named part of an output (e.g. ``h`` or ``hs``)."""
+
+    label: str
+    ok: bool
+    problem: str = ""  # "", "type", "shape", "dtype", "nonfinite", "values", "structure"
+    message: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def describe_type(value: Any) -> str:
+    if isinstance(value, ArrayFromSubclass):
+        return f"an ndarray subclass ({value.type_name})"
+    if isinstance(value, ForeignObject):
+        return f"a {value.type_name} object"
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape}"
+    if isinstance(value, (list, tuple)):
+        return f"a {type(value).__name__} of length {len(value)}"
+    if isinstance(value, SympyText):
+        return "a SymPy expression"
+    return f"a {type(value).__name__}"
+
+
+def flatten(expected: Any, got: Any, names: Any, label: str) -> list[tuple[str, Any, Any]] | PartResult:
+    """Pair the leaves of ``expected`` with those of ``got``; a structure mismatch is a ``PartResult``.
+
+    ``names`` mirrors the structure of ``expected``: a string labels a leaf (or a list whose
+    items become ``name[k]``), a tuple labels the items of a tuple, e.g. ``("hs", ("h_T", "c_T"))``.
+    """
+    if not isinstance(expected, (tuple, list)):
+        return [(label, expected, got)]
+    wanted = f" ({_names_text(names)})" if isinstance(names, tuple) else ""
+    if not isinstance(got, (tuple, list)):
+        return PartResult(label, False, "structure",
+                          f"{label} should be a {type(expected).__name__} of {len(expected)} values{wanted}, "
+                          f"but it is {describe_type(got)}.")
+    if len(got) != len(expected):
+        return PartResult(label, False, "structure",
+                          f"{label} should hold {len(expected)} values{wanted}, but it holds {len(got)}.")
+    leaves: list[tuple[str, Any, Any]] = []
+    for k, (e, g) in enumerate(zip(expected, got)):
+        if isinstance(names, tuple) and k < len(names):
+            sub_names = names[k]
+            sub_label = sub_names if isinstance(sub_names, str) else f"({_names_text(sub_names)})"
+        else:
+            sub_names, sub_label = None, f"{label}[{k}]"
+        nested = flatten(e, g, sub_names, sub_label)
+        if isinstance(nested, PartResult):
+            return nested
+        leaves.extend(nested)
+    return leaves
+
+
+def _names_text(names: Any) -> str:
+    if isinstance(names, str):
+        return names
+    return ", ".join(_names_text(n) for n in names)
+
+
+def compare_array(label: str, expected: np.ndarray, got: Any, tolerance: Tolerance,
+                  axes: tuple[str, ...] = (), hidden: bool = False) -> PartResult:
+    """Compare one array leaf; checks run in the order type, shape, dtype, non-finite, values."""
+    expected = np.asarray(expected)
+    if isinstance(got, ArrayFromSubclass):
+        return PartResult(label, False, "type",
+                          f"{label} is {describe_type(got)}; return a plain numpy.ndarray "
+                          "(for example with np.asarray).")
+    if not isinstance(got, np.ndarray):
+        return PartResult(label, False, "type",
+                          f"{label} should be a numpy array of shape {expected.shape}, but it is {describe_type(got)}.")
+    if got.shape != expected.shape:
+        return PartResult(label, False, "shape", _shape_message(label, expected.shape, got.shape, axes),
+                          {"expected_shape": list(expected.shape), "got_shape": list(got.shape)})
+    if got.dtype != np.float64:
+        return PartResult(label, False, "dtype",
+                          f"{label} has dtype {got.dtype}; the contract uses float64 throughout "
+                          "(keep NumPy's default and avoid casting).")
+    bad = ~np.isfinite(got) & np.isfinite(expected)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        return PartResult(label, False, "nonfinite",
+                          f"{label} contains {int(bad.sum())} NaN or infinite value(s), first at "
+                          f"{list(where)}{_locate(where, expected.shape, axes)}; look for an overflow "
+                          "(e.g. exp of a large number) or a division by zero.",
+                          {"index": list(where)})
+    close = np.isclose(got, expected, rtol=tolerance.rtol, atol=tolerance.atol)
+    if close.all():
+        return PartResult(label, True)
+    return _value_mismatch(label, expected, got, close, tolerance, axes)
+
+
+def _value_mismatch(label, expected, got, close, tolerance, axes) -> PartResult:
+    difference = np.abs(got - expected)
+    flat = int(np.argmax(np.where(close, -np.inf, difference)))
+    where = tuple(int(i) for i in np.unravel_index(flat, expected.shape)) if expected.shape else ()
+    count, total = int((~close).sum()), int(expected.size)
+    details: dict[str, Any] = {"mismatched": count, "total": total, "max_abs_diff": float(difference.max()),
+                               "index": list(where)}
+    if "t" in axes and expected.ndim == len(axes):
+        details["error_over_time"] = _error_over_time(difference, axes, expected.shape)
+        first_t = int(np.argwhere(~close)[:, axes.index("t")].min())
+        details["first_bad_t"] = first_t
+    text = (f"{label} is not close to the reference: {count} of {total} elements differ. "
+            f"Largest absolute difference {difference.max():.3g} at {list(where)}"
+            f"{_locate(where, expected.shape, axes)} (allowed {tolerance.describe()}).")
+    if "first_bad_t" in details:
+        text += f" The first wrong time step is t = {details['first_bad_t'] + 1} of T = {expected.shape[axes.index('t')]}."
+    return PartResult(label, False, "values", text, details)
+
+
+def _error_over_time(difference: np.ndarray, axes: tuple[str, ...], shape: tuple[int, ...]) -> dict[str, list[float]]:
+    """Largest |error| per time step, split into forward and backward halves when ``dir`` is known."""
+    t_axis = axes.index("t")
+    moved = np.moveaxis(difference, t_axis, 0).reshape(shape[t_axis], -1, shape[-1])
+    if "dir" in axes:
+        half = shape[-1] // 2
+        return {"forward": moved[:, :, :half].max(axis=(1, 2)).tolist(),
+                "backward": moved[:, :, half:].max(axis=(1, 2)).tolist()}
+    return {"all": moved.max(axis=(1, 2)).tolist()}
+
+
+def _locate(where: tuple[int, ...], shape: tuple[int, ...], axes: tuple[str, ...]) -> str:
+    """Words for an index: ``(time step t = 3, batch row 1, backward direction, unit 2)``."""
+    if len(axes) != len(where):
+        return ""
+    words = []
+    for axis, index, size in zip(axes, where, shape):
+        if axis == "t":
+            words.append(f"time step t = {index + 1}")
+        elif axis == "n":
+            words.append(f"batch row {index}")
+        elif axis == "dir":
+            half = size // 2
+            words.append(f"{'forward' if index < half else 'backward'} direction, unit {index % half}")
+        elif axis == "unit":
+            words.append(f"unit {index}")
+    return f" ({', '.join(words)})" if words else ""
+
+
+def _shape_message(label, expected_shape, got_shape, axes) -> str:
+    text = f"{label} has shape {tuple(got_shape)}, expected {tuple(expected_shape)}"
+    if axes:
+        letters = {"t": "T", "n": "N", "unit": "H", "dir": "2H"}
+        text += f" ({', '.join(letters.get(a, a) for a in axes)})"
+    text += "."
+    if sorted(got_shape) == sorted(expected_shape):
+        text += " The same sizes in another order: check for a transpose or a time-major mix-up."
+    elif len(got_shape) == len(expected_shape) and got_shape[-1:] != expected_shape[-1:] and "dir" in axes:
+        text += " The last axis should hold [→h ; ←h], concatenated, so it is 2H wide."
+    return text
+
+
+def compare_count(expected: int, got: Any, *, show_expected: bool) -> tuple[bool, str]:
+    """An exact count: an int (or a float holding an integer) equal to ``expected``."""
+    if isinstance(got, bool) or not isinstance(got, (int, float)):
+        return False, f"should return a number, but returned {describe_type(got)}."
+    if isinstance(got, float) and not got.is_integer():
+        return False, f"returned {got}, which is not a whole number of parameters."
+    if int(got) == int(expected):
+        return True, ""
+    return False, (f"returned {int(got):,}" + (f", expected {int(expected):,}." if show_expected else ", which is not right."))

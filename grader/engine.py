@@ -1,0 +1,72 @@
+"""Grade one submission: draw inputs, compute expected values, run the learner's code, judge.
+
+The steps, in order (each a small function):
+  1. ``select``   — the checks to run; hidden ones only when the sandbox isolates files (fail closed)
+  2. ``prepare``  — inputs from the seed and expected values from ``solutions/`` (trusted process)
+  3. ``execute``  — every call in one sandboxed run (a crash costs only the calls it hit)
+  4. ``judge``    — outcomes → ``CheckResult`` objects
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from grader import __version__
+from grader.judge import Prepared, judge
+from grader.model import CheckResult, SubmissionResult
+from grader.reference import expected_value
+from grader.sandbox.client import Call, ForkServer, SandboxFailure
+from grader.sandbox.confine import file_isolation_active
+from grader.suites import Check
+
+HIDDEN_SKIPPED_NOTE = ("Hidden checks were not run: no file-isolation layer of the sandbox is active on "
+                       "this machine, so learner code could read the answers. Run `grade doctor` to see why.")
+
+
+def prepare(check: Check, seed: int) -> Prepared:
+    made = check.make_inputs(check.rng(seed))
+    cases = list(made) if check.kind in ("count", "symbolic") else [made]
+    expected = [expected_value(check.exercise, check.function, args) for args in cases]
+    return Prepared(check=check, seed=seed, cases=cases, expected=expected)
+
+
+def grade_submission(submission_dir: Path, learner: str, checks: list[Check], *, sandbox: ForkServer,
+                     seed: int, trusted_code: bool = False) -> SubmissionResult:
+    """Grade ``submission_dir`` (one learner's exercise files) on ``checks``; never raises for learner faults.
+
+    ``trusted_code`` is for the project's own references and stubs (``grade verify``): hidden checks
+    then run even where no file-isolation layer is active.
+    """
+    started = time.perf_counter()
+    result = SubmissionResult(learner=learner, seed=seed, grader_version=__version__,
+                              graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    result.sandbox = sandbox.layers()
+    hidden = any(c.visibility == "hidden" for c in checks)
+    if hidden and not trusted_code and not file_isolation_active(result.sandbox):
+        checks = [c for c in checks if c.visibility != "hidden"]
+        result.notes.append(HIDDEN_SKIPPED_NOTE)
+    prepared = [prepare(check, seed) for check in checks]
+    calls = [Call(p.check.exercise, p.check.function, args) for p in prepared for args in p.cases]
+    try:
+        report = sandbox.run(Path(submission_dir), calls)
+    except SandboxFailure as exc:
+        result.checks = [_grader_fault(p, exc) for p in prepared]
+        result.notes.append(f"The grader's sandbox failed ({exc}); these checks must be re-run.")
+        result.duration_s = time.perf_counter() - started
+        return result
+    position = 0
+    for item in prepared:
+        outcomes = report.outcomes[position:position + len(item.cases)]
+        position += len(item.cases)
+        result.checks.append(judge(item, outcomes))
+    result.duration_s = round(time.perf_counter() - started, 4)
+    return result
+
+
+def _grader_fault(item: Prepared, exc: Exception) -> CheckResult:
+    check = item.check
+    return CheckResult(exercise=check.exercise, function=check.function, name=check.name, score=0.0,
+                       max_score=float(check.points), status="error", visibility=check.visibility,
+                       seed=item.seed, message=f"not graded: the grader failed ({exc})",
+                       details={"error_kind": "grader"})

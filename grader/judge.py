@@ -1,0 +1,144 @@
+"""Turn the sandbox's outcomes for one check into a ``CheckResult``.
+
+Array checks get partial credit per output part (e.g. ``h`` and ``c`` of an LSTM step); count checks
+per case; symbolic checks compare the learner's formula with the reference's, falling back to a grid
+of integer points when the learner's function cannot take SymPy symbols.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sympy
+
+from grader.compare import PartResult, compare_array, compare_count, flatten
+from grader.formula import FormulaError, equivalent, parse_formula
+from grader.model import CheckResult
+from grader.sandbox.client import Outcome
+from grader.sandbox.wire import SympyText
+from grader.suites.base import Check
+
+ERROR_ADVICE = {
+    "missing": "Define the function with exactly the name and signature of the stub.",
+    "not_implemented": "Replace the `raise NotImplementedError` with your implementation.",
+    "import": "Fix the module so it imports cleanly: run `python -c 'import exercises.{module}'`.",
+    "timeout": "Look for a loop that never ends (a `while` whose condition never changes?).",
+}
+
+
+@dataclass
+class Prepared:
+    """A check with its inputs drawn and expected values computed (trusted side only)."""
+
+    check: Check
+    seed: int
+    cases: list[tuple]
+    expected: list[Any]
+
+
+def judge(prepared: Prepared, outcomes: list[Outcome]) -> CheckResult:
+    check = prepared.check
+    result = CheckResult(exercise=check.exercise, function=check.function, name=check.name, score=0.0,
+                         max_score=float(check.points), status="failed", visibility=check.visibility,
+                         seed=prepared.seed, hint=check.hint)
+    failed = next((o for o in outcomes if not o.ok), None)
+    if failed is not None and check.kind != "symbolic":
+        return _error(result, failed, check)
+    if check.kind == "array":
+        return _judge_array(result, check, prepared.expected[0], outcomes[0])
+    if check.kind == "count":
+        return _judge_counts(result, check, prepared, outcomes)
+    return _judge_symbolic(result, check, prepared, outcomes)
+
+
+def _error(result: CheckResult, outcome: Outcome, check: Check) -> CheckResult:
+    result.status = "error"
+    result.message = outcome.message
+    result.details["error_kind"] = outcome.kind
+    advice = ERROR_ADVICE.get(outcome.kind)
+    if advice:
+        result.message += "\n" + advice.format(module=check.exercise)
+    return result
+
+
+def _judge_array(result: CheckResult, check: Check, expected: Any, outcome: Outcome) -> CheckResult:
+    names = check.outputs[0] if len(check.outputs) == 1 else (check.outputs or "the result")
+    label = names if isinstance(names, str) else "the result"
+    leaves = flatten(expected, outcome.value, names, label)
+    if isinstance(leaves, PartResult):
+        return _finish(result, [leaves], 1)
+    parts = [compare_array(name, exp, got, check.tolerance, check.axes.get(name, _default_axes(name, check)),
+                           hidden=check.visibility == "hidden")
+             for name, exp, got in leaves]
+    if check.forbid_fp_warnings and outcome.fp_errors:
+        parts.append(PartResult("warnings", False, "fp",
+                                f"NumPy reported floating-point problems ({', '.join(outcome.fp_errors)}) "
+                                "while computing this; the result must come without overflow warnings."))
+    return _finish(result, parts, len(parts))
+
+
+def _default_axes(name: str, check: Check) -> tuple[str, ...]:
+    if name.startswith("finals") or name in ("h", "c", "r", "z", "h~", "f", "i", "o", "c~", "gate"):
+        return ("n", "unit")
+    return ()
+
+
+def _finish(result: CheckResult, parts: list[PartResult], shares: int) -> CheckResult:
+    good = sum(p.ok for p in parts)
+    result.score = round(result.max_score * good / max(shares, 1), 6)
+    bad = [p for p in parts if not p.ok]
+    result.status = "passed" if not bad else "failed"
+    result.message = "\n".join(p.message for p in bad)
+    if bad:
+        result.details["parts"] = [{"label": p.label, "ok": p.ok, "problem": p.problem, **p.details} for p in parts]
+        result.details["problem"] = bad[0].problem
+    return result
+
+
+def _judge_counts(result: CheckResult, check: Check, prepared: Prepared, outcomes: list[Outcome]) -> CheckResult:
+    parts = []
+    for args, expected, outcome in zip(prepared.cases, prepared.expected, outcomes):
+        ok, text = compare_count(expected, outcome.value, show_expected=check.visibility == "public")
+        parts.append(PartResult(f"{check.function}{_args_text(args)}", ok, "" if ok else "values",
+                                f"{check.function}{_args_text(args)} {text}" if text else ""))
+    return _finish(result, parts, len(parts))
+
+
+def _judge_symbolic(result: CheckResult, check: Check, prepared: Prepared, outcomes: list[Outcome]) -> CheckResult:
+    symbolic, grid = outcomes[0], outcomes[1:]
+    reference = prepared.expected[0]
+    if symbolic.ok and isinstance(symbolic.value, SympyText):
+        try:
+            learner = parse_formula(str(symbolic.value), ["d", "h"])
+        except FormulaError as exc:
+            return _symbolic_verdict(result, False, f"the formula your function built could not be read: {exc}")
+        if equivalent(learner, reference):
+            return _symbolic_verdict(result, True, "")
+        return _symbolic_verdict(result, False, f"called with symbols d and h it returns {learner}, which is not "
+                                                 "the right formula.")
+    # The function could not take symbols (e.g. it used int() or math): check a grid of integer sizes.
+    failed = next((o for o in grid if not o.ok), None)
+    if failed is not None:
+        return _error(result, failed, check)
+    wrong = [args for args, exp, o in zip(prepared.cases[1:], prepared.expected[1:], grid)
+             if not compare_count(exp, o.value, show_expected=False)[0]]
+    note = ("It could not be called with SymPy symbols"
+            + (f" ({symbolic.message.splitlines()[0]})" if not symbolic.ok and symbolic.message else "")
+            + f", so it was checked on {len(grid)} integer sizes instead")
+    if not wrong:
+        return _symbolic_verdict(result, True, "")
+    return _symbolic_verdict(result, False, f"{note}: it is wrong for {len(wrong)} of them, e.g. "
+                                             f"{check.function}{_args_text(wrong[0])}.")
+
+
+def _symbolic_verdict(result: CheckResult, ok: bool, message: str) -> CheckResult:
+    result.status = "passed" if ok else "failed"
+    result.score = result.max_score if ok else 0.0
+    result.message = message
+    if not ok:
+        result.details["problem"] = "values"
+    return result
+
+
+def _args_text(args: tuple) -> str:
+    return "(" + ", ".join(repr(a) if isinstance(a, str) else str(a) for a in args) + ")"

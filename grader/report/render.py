@@ -1,0 +1,100 @@
+"""Render ``SubmissionResult`` objects (and a class of them) through the jinja2 templates.
+
+One environment, many outputs: terminal text, HTML, Markdown and JSON for one learner; HTML and
+Markdown for a class summary. Templates live in the repository's ``templates/`` folder.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable
+
+import click
+import jinja2
+
+from grader.model import SubmissionResult
+from grader.report import plots
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
+STATUS_MARK = {"passed": "✓", "failed": "✗", "error": "!"}
+STATUS_COLOUR = {"passed": "green", "failed": "red", "error": "yellow"}
+
+
+def _environment(autoescape: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["points"] = format_points
+    env.globals["mark"] = STATUS_MARK
+    return env
+
+
+def format_points(value: float) -> str:
+    """``2.0`` → ``2``, ``1.5`` → ``1.5``: points without noise."""
+    return f"{value:g}"
+
+
+def _context(result: SubmissionResult) -> dict:
+    groups = result.by_exercise()
+    return {
+        "result": result,
+        "groups": groups,
+        "totals": {name: (sum(c.score for c in cs), sum(c.max_score for c in cs)) for name, cs in groups.items()},
+    }
+
+
+def render_terminal(result: SubmissionResult, *, colour: bool = False, public_note: str = "") -> str:
+    env = _environment(autoescape=False)
+    env.filters["paint"] = lambda text, status: click.style(text, fg=STATUS_COLOUR.get(status)) if colour else text
+    return env.get_template("terminal.txt.j2").render(**_context(result), public_note=public_note)
+
+
+def render_markdown(result: SubmissionResult) -> str:
+    return _environment(autoescape=False).get_template("report.md.j2").render(**_context(result))
+
+
+def render_html(result: SubmissionResult) -> str:
+    context = _context(result)
+    context["plots"] = {c.check_id: plots.error_over_time_png(c) for c in result.checks if c.status != "passed"}
+    return _environment(autoescape=True).get_template("report.html.j2").render(**context)
+
+
+def render_json(result: SubmissionResult) -> str:
+    return json.dumps(result.to_dict(), indent=2, allow_nan=False)
+
+
+def write_learner_reports(result: SubmissionResult, out_dir: Path) -> None:
+    """``result.json``, ``report.html`` and ``report.md`` in ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "result.json").write_text(render_json(result), encoding="utf-8")
+    (out_dir / "report.html").write_text(render_html(result), encoding="utf-8")
+    (out_dir / "report.md").write_text(render_markdown(result), encoding="utf-8")
+
+
+def _class_context(results: list[SubmissionResult], failures: dict[str, str]) -> dict:
+    functions: dict[str, list[float]] = {}
+    for r in results:
+        for exercise, checks in r.by_exercise().items():
+            got, top = sum(c.score for c in checks), sum(c.max_score for c in checks)
+            functions.setdefault(exercise, []).append(got / top if top else 0.0)
+    return {
+        "results": sorted(results, key=lambda r: r.learner),
+        "failures": failures,
+        "exercise_means": {k: sum(v) / len(v) for k, v in functions.items()},
+    }
+
+
+def write_class_summary(results: Iterable[SubmissionResult], out_dir: Path, failures: dict[str, str] | None = None) -> Path:
+    """``index.html`` and ``summary.md`` for the class; returns the HTML path."""
+    context = _class_context(list(results), failures or {})
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html = _environment(autoescape=True).get_template("summary.html.j2").render(**context)
+    (out_dir / "index.html").write_text(html, encoding="utf-8")
+    markdown = _environment(autoescape=False).get_template("summary.md.j2").render(**context)
+    (out_dir / "summary.md").write_text(markdown, encoding="utf-8")
+    return out_dir / "index.html"

@@ -1,0 +1,158 @@
+"""What a forked child does: confine itself, import the learner's modules, run calls, report.
+
+The child inherits from the fork-server only the decoded inputs of this run. It reports through one
+pipe, in frames of ``kind (1 byte) | call index (4 bytes) | payload``:
+
+    L  layer status (JSON)          B  call i begins
+    X  confinement failed (text): no learner code runs
+    I  module imported (name)       D  call i done: wire-encoded {"value", "fp_errors"}
+    E  call i failed: JSON {"kind", "message"}
+
+The fork-server turns these into outcomes; anything the child fails to report (a crash, a hang,
+``os._exit`` at import) is blamed on the call that had begun.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import struct
+import sys
+import traceback
+import types
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from grader.sandbox import wire
+
+_FRAME = struct.Struct(">cI")
+PACKAGE = "exercises"  # learner files are importable as exercises.<module>, as in the handout
+
+
+def send(fd: int, kind: bytes, index: int, payload: bytes = b"") -> None:
+    wire.write_frame(fd, _FRAME.pack(kind, index) + payload)
+
+
+def run_child(result_fd: int, work_dir: str, calls: list[dict], first: int, limits: dict) -> None:
+    """Entry point after ``fork``; never returns."""
+    try:
+        os.setsid()
+        _silence_std_streams()
+        os.chdir(work_dir)
+        try:
+            layers = _confine(Path(work_dir), limits, result_fd)
+        except Exception as exc:  # noqa: BLE001 - the run must not go on unconfined
+            send(result_fd, b"X", 0, f"{type(exc).__name__}: {exc}".encode()[:2000])
+            os._exit(0)
+        send(result_fd, b"L", 0, json.dumps(layers).encode())
+        _expose_package(work_dir)
+        for index in range(first, len(calls)):
+            _run_call(result_fd, index, calls[index])
+    except BaseException:  # noqa: BLE001 - the child must end with os._exit whatever happens
+        pass
+    os._exit(0)
+
+
+def _silence_std_streams() -> None:
+    """Learner output goes nowhere: it can neither flood the grader nor fake its messages."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+
+
+def _confine(work_dir: Path, limits: dict, result_fd: int) -> dict[str, str]:
+    from grader.sandbox.confine import confine
+    from grader.sandbox.limits import Limits
+
+    return confine(work_dir, Limits(**limits), keep_fds=[result_fd], readonly_paths=[])
+
+
+def _expose_package(work_dir: str) -> None:
+    """Make the learner's files importable as ``exercises.NAME`` (and plain ``NAME`` as a fallback)."""
+    for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
+        del sys.modules[name]
+    package = types.ModuleType(PACKAGE)
+    package.__path__ = [work_dir]
+    sys.modules[PACKAGE] = package
+    sys.path[:] = [p for p in sys.path if p not in ("", ".", work_dir)] + [work_dir]
+    sys.dont_write_bytecode = True
+
+
+def _run_call(fd: int, index: int, call: dict) -> None:
+    send(fd, b"B", index)
+    module_name, function_name = call["module"], call["function"]
+    try:
+        module = _import(fd, index, module_name)
+    except BaseException as exc:  # noqa: BLE001 - includes SystemExit and KeyboardInterrupt at import
+        return _fail(fd, index, "import", _describe_import_error(module_name, exc))
+    function = getattr(module, function_name, None)
+    if not callable(function):
+        return _fail(fd, index, "missing", f"{module_name}.py does not define a function {function_name}")
+    fp_errors: list[str] = []
+    try:
+        args = _fresh_copies(call["args"])
+        with np.errstate(all="call"):
+            previous = np.seterrcall(lambda kind, flag: fp_errors.append(kind))
+            try:
+                value = function(*args)
+            finally:
+                np.seterrcall(previous)
+    except NotImplementedError:
+        return _fail(fd, index, "not_implemented", f"{function_name} is not implemented yet (it raises NotImplementedError)")
+    except BaseException as exc:  # noqa: BLE001
+        return _fail(fd, index, "exception", _describe_exception(exc))
+    try:
+        payload = wire.encode({"value": value, "fp_errors": sorted(set(fp_errors))}, lenient=True)
+    except BaseException as exc:  # noqa: BLE001 - a hostile object may break encoding
+        return _fail(fd, index, "type", f"the returned value could not be read: {type(exc).__name__}")
+    send(fd, b"D", index, payload)
+
+
+def _import(fd: int, index: int, module_name: str) -> types.ModuleType:
+    qualified = f"{PACKAGE}.{module_name}"
+    if qualified in sys.modules:
+        return sys.modules[qualified]
+    module = importlib.import_module(qualified)
+    send(fd, b"I", index, module_name.encode())
+    return module
+
+
+def _fresh_copies(value: Any) -> Any:
+    """Each call gets its own copies, so an in-place edit by one call cannot change the next."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, list):
+        return [_fresh_copies(v) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_fresh_copies(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _fresh_copies(v) for k, v in value.items()}
+    return value
+
+
+def _fail(fd: int, index: int, kind: str, message: str) -> None:
+    send(fd, b"E", index, json.dumps({"kind": kind, "message": message[:2000]}).encode())
+
+
+def _describe_import_error(module_name: str, exc: BaseException) -> str:
+    if isinstance(exc, SyntaxError):
+        where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "")
+        text = (exc.text or "").rstrip()
+        return f"{module_name}.py has a syntax error at {where}: {exc.msg}" + (f"\n    {text}" if text else "")
+    if isinstance(exc, SystemExit):
+        return (f"{module_name}.py called sys.exit({exc.code!r}) while being imported; "
+                "remove module-level exit calls so the grader can run your functions")
+    return f"importing {module_name}.py failed: {_describe_exception(exc)}"
+
+
+def _describe_exception(exc: BaseException) -> str:
+    """The exception and the learner-code frames of its traceback (paths shortened to file names)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(os.getcwd())]
+    lines = [f"  {Path(f.filename).name}, line {f.lineno}, in {f.name}: {f.line}" for f in frames[-3:]]
+    head = f"{type(exc).__name__}: {exc}"[:500]
+    return "\n".join([head, *lines])
+
+

@@ -1,0 +1,197 @@
+"""The trusted side of the sandbox: start fork-servers and send them runs.
+
+``ForkServer`` owns one server process; ``run`` copies a submission into a private work dir, sends the
+calls and decodes the outcomes strictly (no pickle, sizes checked). If the server itself dies or
+stalls, it is restarted and the run is reported as an error, never silently dropped.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import select
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader.sandbox import wire
+from grader.sandbox.limits import Limits
+
+_LEN = struct.Struct(">Q")
+MAX_SUBMISSION_FILES = 32
+MAX_SUBMISSION_FILE_BYTES = 1024 * 1024
+
+
+@dataclass
+class Call:
+    """One function call to make in the sandbox: ``exercises.<module>.<function>(*args)``."""
+
+    module: str
+    function: str
+    args: tuple
+
+
+@dataclass
+class Outcome:
+    """What came back for one call: a decoded ``value`` (and numpy FP warnings), or an error."""
+
+    ok: bool
+    value: Any = None
+    fp_errors: tuple[str, ...] = ()
+    kind: str = ""  # for errors: import, missing, not_implemented, exception, timeout, crash, type, ...
+    message: str = ""
+
+
+@dataclass
+class RunReport:
+    outcomes: list[Outcome]
+    layers: dict[str, str]
+
+
+class SandboxFailure(RuntimeError):
+    """The fork-server itself failed (not the learner's code); an instructor-facing error."""
+
+
+def copy_submission(source: Path, work_root: Path) -> Path:
+    """Copy the top-level ``.py`` files of a submission into a fresh private directory.
+
+    Only regular files are copied (symlinks are skipped), with count and size caps, so a
+    submission cannot smuggle in links to the grader's files or fill the disk.
+    """
+    work_dir = Path(tempfile.mkdtemp(prefix="run-", dir=work_root))
+    copied = 0
+    for path in sorted(source.glob("*.py")):
+        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_SUBMISSION_FILE_BYTES:
+            continue
+        shutil.copyfile(path, work_dir / path.name)
+        copied += 1
+        if copied >= MAX_SUBMISSION_FILES:
+            break
+    os.chmod(work_dir, 0o777)  # the child may run as an unprivileged uid
+    return work_dir
+
+
+class ForkServer:
+    """One fork-server process; thread-safe (one run at a time)."""
+
+    def __init__(self, limits: Limits | None = None) -> None:
+        self.limits = limits or Limits()
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+        self._layers: dict[str, str] | None = None
+        self._work_root = Path(tempfile.mkdtemp(prefix="deep-rnn-grader-"))
+        os.chmod(self._work_root, 0o711)
+
+    def __enter__(self) -> "ForkServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def start(self) -> None:
+        if self._process and self._process.poll() is None:
+            return
+        env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+               "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "LC_ALL": "C.UTF-8"}
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", "-m", "grader.sandbox.server"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            cwd=self._work_root, env=env, close_fds=True,
+        )
+
+    def close(self) -> None:
+        if self._process:
+            if self._process.stdin:
+                self._process.stdin.close()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+            if self._process.stdout:
+                self._process.stdout.close()
+            self._process = None
+        shutil.rmtree(self._work_root, ignore_errors=True)
+
+    def layers(self) -> dict[str, str]:
+        """Which isolation layers a child gets here (probed once with an empty run, then cached)."""
+        if self._layers is None:
+            with tempfile.TemporaryDirectory(dir=self._work_root) as empty:
+                self._layers = self.run(Path(empty), []).layers
+        return dict(self._layers)
+
+    def run(self, submission_dir: Path, calls: list[Call]) -> RunReport:
+        """Run ``calls`` against a copy of ``submission_dir``; one outcome per call, in order."""
+        with self._lock:
+            self.start()
+            work_dir = copy_submission(Path(submission_dir), self._work_root)
+            try:
+                reply = self._exchange(work_dir, calls)
+            finally:
+                shutil.rmtree(work_dir, ignore_errors=True)
+        outcomes = [_decode_outcome(o) for o in reply["outcomes"]]
+        return RunReport(outcomes=outcomes, layers=dict(reply.get("layers", {})))
+
+    def _exchange(self, work_dir: Path, calls: list[Call]) -> dict:
+        request = {
+            "work_dir": str(work_dir),
+            "calls": [{"module": c.module, "function": c.function, "args": list(c.args)} for c in calls],
+            "limits": dataclasses.asdict(self.limits),
+        }
+        payload = wire.encode(request)
+        budget = 10.0 + len(calls) * (self.limits.wall_seconds + 0.5)
+        try:
+            assert self._process and self._process.stdin and self._process.stdout
+            self._process.stdin.write(_LEN.pack(len(payload)) + payload)
+            self._process.stdin.flush()
+            body = _read_frame(self._process.stdout.fileno(), time.monotonic() + budget)
+            reply = wire.decode(body)
+        except (OSError, wire.WireError, AssertionError) as exc:
+            self._restart()
+            raise SandboxFailure(f"the fork-server failed during a run: {exc}") from exc
+        if "error" in reply:
+            raise SandboxFailure(f"the fork-server rejected a run: {reply['error']}")
+        if not isinstance(reply, dict) or len(reply.get("outcomes", [])) != len(calls):
+            raise SandboxFailure("the fork-server returned the wrong number of outcomes")
+        return reply
+
+    def _restart(self) -> None:
+        if self._process:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+        self.start()
+
+
+def _read_frame(fd: int, deadline: float) -> bytes:
+    data = b""
+    needed = _LEN.size
+    header_done = False
+    while len(data) < needed:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+            raise OSError("the fork-server did not answer in time")
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            raise OSError("the fork-server closed its pipe")
+        data += chunk
+        if not header_done and len(data) >= _LEN.size:
+            needed = _LEN.size + _LEN.unpack_from(data)[0]
+            header_done = True
+    return data[_LEN.size:needed]
+
+
+def _decode_outcome(raw: dict) -> Outcome:
+    if raw.get("status") != "ok":
+        return Outcome(ok=False, kind=str(raw.get("kind", "error")), message=str(raw.get("message", "")))
+    try:
+        body = wire.decode(raw["payload"])
+        return Outcome(ok=True, value=body["value"], fp_errors=tuple(map(str, body.get("fp_errors", []))))
+    except (wire.WireError, KeyError, TypeError) as exc:
+        return Outcome(ok=False, kind="type", message=f"the returned value could not be read: {exc}")

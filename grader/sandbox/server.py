@@ -1,0 +1,267 @@
+"""The fork-server: a warm process that forks one sandboxed child per run.
+
+Started by ``grader.sandbox.client`` as ``python -I -m grader.sandbox.server``. It imports numpy and
+sympy once (so each child starts warm) and never imports ``solutions``, the suites or anything else
+that knows an answer, so a child that inspects its own memory finds only its inputs.
+
+Protocol on stdin/stdout: length-prefixed frames (see ``wire.write_frame``). A request is a wire
+message ``{"work_dir", "calls": [{"module", "function", "args"}], "limits"}``; the reply is
+``{"outcomes": [...], "layers": {...}}`` with one outcome per call:
+``{"status": "ok", "payload": bytes}`` or ``{"status": "error", "kind", "message"}``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import struct
+import sys
+import time
+
+import numpy  # noqa: F401 - imported so every child starts warm
+import sympy
+
+from grader.sandbox import child, wire
+
+_LEN = struct.Struct(">Q")
+_FRAME_HEAD = struct.Struct(">cI")
+
+
+def make_symbol(name: str) -> sympy.Symbol:
+    return sympy.Symbol(name, positive=True, integer=True)
+
+
+def read_exact(fd: int, size: int) -> bytes | None:
+    chunks, remaining = [], size
+    while remaining:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+class ChildReader:
+    """Reads the frames of one child under a per-call wall-clock deadline and a byte budget."""
+
+    def __init__(self, fd: int, wall_seconds: float, max_bytes: int) -> None:
+        self.fd, self.wall, self.budget = fd, wall_seconds, max_bytes
+        self.buffer = b""
+        self.deadline = time.monotonic() + wall_seconds
+
+    def restart_clock(self) -> None:
+        self.deadline = time.monotonic() + self.wall
+
+    def next_frame(self) -> tuple[bytes, int, bytes] | str:
+        """Return ``(kind, index, payload)``, or ``"eof"``, ``"timeout"``, ``"oversize"``, ``"garbled"``."""
+        while True:
+            frame = self._parse()
+            if frame is not None:
+                return frame
+            remaining = self.deadline - time.monotonic()
+            if remaining <= 0:
+                return "timeout"
+            ready, _, _ = select.select([self.fd], [], [], remaining)
+            if not ready:
+                return "timeout"
+            chunk = os.read(self.fd, 1 << 16)
+            if not chunk:
+                return "eof"
+            self.budget -= len(chunk)
+            if self.budget < 0:
+                return "oversize"
+            self.buffer += chunk
+
+    def _parse(self):
+        if len(self.buffer) < _LEN.size:
+            return None
+        (length,) = _LEN.unpack_from(self.buffer)
+        if length < _FRAME_HEAD.size or length > self.budget + len(self.buffer):
+            return "garbled"
+        if len(self.buffer) < _LEN.size + length:
+            return None
+        body = self.buffer[_LEN.size:_LEN.size + length]
+        self.buffer = self.buffer[_LEN.size + length:]
+        kind, index = _FRAME_HEAD.unpack_from(body)
+        return kind, index, body[_FRAME_HEAD.size:]
+
+
+def _kill(pid: int) -> None:
+    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            target()
+        except (ProcessLookupError, PermissionError):
+            pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def run_request(request: dict) -> dict:
+    """Run every call of one request, forking a fresh child after any call that kills its child."""
+    calls, limits = request["calls"], request["limits"]
+    outcomes: list[dict | None] = [None] * len(calls)
+    imported: set[str] = set()
+    layers: dict[str, str] = {}
+    first = _run_child_from(request["work_dir"], calls, 0, limits, outcomes, imported, layers)
+    while first < len(calls):
+        first = _run_child_from(request["work_dir"], calls, first, limits, outcomes, imported, layers)
+    return {"outcomes": outcomes, "layers": layers}
+
+
+def _run_child_from(work_dir, calls, first, limits, outcomes, imported, layers) -> int:
+    """Fork one child for calls ``first…``; return the index of the first call still to run."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        child.run_child(write_fd, work_dir, calls, first, limits)
+    os.close(write_fd)
+    reader = ChildReader(read_fd, float(limits["wall_seconds"]), int(limits["output_bytes"]) * 16)
+    current, frame = None, "eof"
+    try:
+        while True:
+            frame = reader.next_frame()
+            if isinstance(frame, str):
+                break
+            kind, index, payload = frame
+            if kind not in (b"L", b"X") and not 0 <= index < len(calls):
+                frame = "garbled"
+                break
+            if kind == b"L":
+                layers.update(json.loads(payload or b"{}"))
+            elif kind == b"X":
+                _refuse_all(calls, outcomes, first, payload.decode(errors="replace"))
+                layers["confinement"] = "failed: " + payload.decode(errors="replace")
+                frame = "refused"
+                break
+            elif kind == b"B":
+                current = index
+                reader.restart_clock()
+            elif kind == b"I":
+                imported.add(calls[index]["module"])
+            elif kind in (b"D", b"E") and index == current:
+                outcomes[index] = _outcome(kind, payload, limits)
+                current = None
+    finally:
+        os.close(read_fd)
+        status = _exit_status(pid, frame)
+    if frame == "refused":
+        return len(calls)
+    if current is None:
+        if first < len(calls) and outcomes[first] is None:  # died before starting any call
+            _refuse_all(calls, outcomes, first, _death_reason(frame, status, limits))
+            return len(calls)
+        return _first_missing(outcomes, first)
+    _blame(current, calls, outcomes, imported, frame, status, limits)
+    return _first_missing(outcomes, current + 1)
+
+
+def _refuse_all(calls, outcomes, first: int, why: str) -> None:
+    """The sandbox could not be set up: no call runs, and each says why (an instructor problem)."""
+    for index in range(first, len(calls)):
+        if outcomes[index] is None:
+            outcomes[index] = {"status": "error", "kind": "sandbox",
+                               "message": f"not run: the sandbox could not be set up ({why})"}
+
+
+def _outcome(kind: bytes, payload: bytes, limits: dict) -> dict:
+    if kind == b"D":
+        if len(payload) > int(limits["output_bytes"]):
+            return {"status": "error", "kind": "oversize",
+                    "message": f"the returned value is larger than {limits['output_bytes']} bytes"}
+        return {"status": "ok", "payload": payload}
+    try:
+        info = json.loads(payload)
+        return {"status": "error", "kind": str(info["kind"]), "message": str(info["message"])}
+    except (ValueError, KeyError, TypeError):
+        return {"status": "error", "kind": "garbled", "message": "the sandbox sent an unreadable report"}
+
+
+def _exit_status(pid: int, frame) -> int | None:
+    if frame in ("timeout", "oversize", "garbled", "refused"):
+        _kill(pid)
+        return None
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return None
+    try:
+        os.killpg(pid, signal.SIGKILL)  # anything the child left behind in its session
+    except (ProcessLookupError, PermissionError):
+        pass
+    return status
+
+
+def _blame(index, calls, outcomes, imported, frame, status, limits) -> None:
+    """The child died during call ``index``: say how, for it and (if at import) its module's calls."""
+    module = calls[index]["module"]
+    reason = _death_reason(frame, status, limits)
+    if module not in imported:
+        message = f"the process ended while importing {module}.py: {reason}"
+        for other, call in enumerate(calls):
+            if call["module"] == module and outcomes[other] is None and other >= index:
+                outcomes[other] = {"status": "error", "kind": "import", "message": message}
+        return
+    kind = "timeout" if frame == "timeout" else "crash"
+    function = calls[index]["function"]
+    outcomes[index] = {"status": "error", "kind": kind, "message": f"{function} did not finish: {reason}"}
+    if kind == "timeout":  # the same function would most likely hang again: don't spend the time
+        for other in range(index + 1, len(calls)):
+            if calls[other]["function"] == function and calls[other]["module"] == module and outcomes[other] is None:
+                outcomes[other] = {"status": "error", "kind": "timeout",
+                                   "message": f"not run: an earlier call of {function} ran out of time ({reason})"}
+
+
+def _death_reason(frame, status, limits) -> str:
+    if frame == "timeout":
+        return f"it ran longer than the {limits['wall_seconds']} s time limit (an endless loop?)"
+    if frame == "oversize":
+        return "it sent more output than allowed"
+    if frame == "garbled":
+        return "it wrote to the grader's result channel"
+    if status is None:
+        return "it stopped unexpectedly"
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        if sig == signal.SIGXCPU or sig == signal.SIGKILL:
+            return f"it was stopped after using its CPU time or memory limit (signal {signal.Signals(sig).name})"
+        return f"it was killed by signal {signal.Signals(sig).name}"
+    return f"it exited with status {os.WEXITSTATUS(status)} (sys.exit/os._exit in your code?)"
+
+
+def _first_missing(outcomes, start: int) -> int:
+    for index in range(start, len(outcomes)):
+        if outcomes[index] is None:
+            return index
+    return len(outcomes)
+
+
+def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
+    """Answer requests until stdin closes."""
+    from grader.sandbox.confine import set_not_dumpable  # also pays confinement's one-off costs
+
+    set_not_dumpable()
+    while True:
+        head = read_exact(stdin_fd, _LEN.size)
+        if head is None:
+            return
+        body = read_exact(stdin_fd, _LEN.unpack(head)[0])
+        if body is None:
+            return
+        try:
+            reply = run_request(wire.decode(body, make_symbol=make_symbol))
+        except Exception as exc:  # noqa: BLE001 - report, keep serving
+            reply = {"error": f"{type(exc).__name__}: {exc}"}
+        wire.write_frame(stdout_fd, wire.encode(reply))
+
+
+if __name__ == "__main__":
+    # Our own stdout is the reply channel: keep stray prints from reaching it.
+    reply_fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    serve(0, reply_fd)

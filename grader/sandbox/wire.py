@@ -1,0 +1,222 @@
+"""The wire format that crosses the trust line: a JSON header plus raw array buffers.
+
+Layout of one message: ``8-byte big-endian header length | JSON header | buffer 0 | buffer 1 | …``.
+Values are ``None``, ``bool``, ``int``, ``float``, ``str``, lists, tuples, string-keyed dicts,
+``bytes``, NumPy arrays of plain numeric dtypes, and (trusted → child only) SymPy symbols.
+Anything else a child produces is described, not transported: ``{"$object": "TypeName"}``.
+
+Decoding never unpickles and never evaluates: arrays are rebuilt with ``np.frombuffer`` after the
+dtype, shape and byte count are checked against limits.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import struct
+from typing import Any
+
+import numpy as np
+
+_LEN = struct.Struct(">Q")
+ALLOWED_DTYPE_KINDS = "biufc"  # bool, int, uint, float, complex: never object or void
+MAX_HEADER_BYTES = 4 * 1024 * 1024
+MAX_ARRAY_DIMS = 8
+
+
+class WireError(ValueError):
+    """A message that does not follow the wire format (truncated, oversized, or malformed)."""
+
+
+class _Encoder:
+    def __init__(self, lenient: bool) -> None:
+        self.lenient = lenient
+        self.buffers: list[bytes] = []
+
+    def _buffer(self, data: bytes) -> int:
+        self.buffers.append(data)
+        return len(self.buffers) - 1
+
+    def tree(self, value: Any) -> Any:
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if isinstance(value, (int, np.integer)) and not isinstance(value, np.bool_):
+            return {"$int": str(int(value))}  # exact, whatever the size
+        if isinstance(value, (float, np.floating)):
+            return {"$float": repr(float(value))}  # keeps nan and inf exact
+        if isinstance(value, np.ndarray):
+            return self._array(value)
+        if isinstance(value, (bytes, bytearray)):
+            return {"$bytes": self._buffer(bytes(value))}
+        if isinstance(value, tuple):
+            return {"$tuple": [self.tree(v) for v in value]}
+        if isinstance(value, list):
+            return [self.tree(v) for v in value]
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            return {"$dict": [[k, self.tree(v)] for k, v in value.items()]}
+        return self._other(value)
+
+    def _array(self, array: np.ndarray) -> Any:
+        if array.dtype.kind not in ALLOWED_DTYPE_KINDS:
+            if self.lenient:
+                return {"$object": f"ndarray[{array.dtype}]"}
+            raise WireError(f"arrays of dtype {array.dtype} cannot be sent")
+        plain = np.ascontiguousarray(array).view(np.ndarray)  # subclasses travel as plain data
+        info = {"dtype": plain.dtype.str, "shape": list(plain.shape)}
+        if type(array) is not np.ndarray:
+            info["subclass"] = type(array).__name__
+        return {"$array": self._buffer(plain.tobytes()), **info}
+
+    def _other(self, value: Any) -> Any:
+        symbol_name = _sympy_symbol_name(value)
+        if symbol_name is not None and not self.lenient:
+            return {"$symbol": symbol_name}
+        expression = _sympy_text(value)
+        if expression is not None:
+            return {"$sympy": expression}
+        if self.lenient:
+            return {"$object": type(value).__name__}
+        raise WireError(f"values of type {type(value).__name__} cannot be sent")
+
+
+def _sympy_symbol_name(value: Any) -> str | None:
+    module = type(value).__module__ or ""
+    if module.startswith("sympy") and type(value).__name__ == "Symbol":
+        return str(value.name)
+    return None
+
+
+def _sympy_text(value: Any) -> str | None:
+    """SymPy expressions cross as text; the trusted side parses them with a whitelist."""
+    module = type(value).__module__ or ""
+    if not module.startswith("sympy"):
+        return None
+    try:
+        import sympy
+
+        return sympy.sstr(value)
+    except Exception:  # a broken expression is described, not transported
+        return None
+
+
+def encode(value: Any, *, lenient: bool = False) -> bytes:
+    """Encode ``value``. ``lenient`` (used by children) describes unsupported objects instead of failing."""
+    encoder = _Encoder(lenient)
+    tree = encoder.tree(value)
+    sizes = [len(b) for b in encoder.buffers]
+    header = json.dumps({"tree": tree, "buffers": sizes}, allow_nan=False).encode()
+    return b"".join([_LEN.pack(len(header)), header, *encoder.buffers])
+
+
+def decode(message: bytes, *, max_bytes: int = 64 * 1024 * 1024, make_symbol=None) -> Any:
+    """Decode a message, checking every length. ``make_symbol(name)`` rebuilds ``$symbol`` leaves."""
+    if len(message) > max_bytes:
+        raise WireError(f"message of {len(message)} bytes exceeds the {max_bytes}-byte limit")
+    if len(message) < _LEN.size:
+        raise WireError("message is truncated before its header")
+    (header_len,) = _LEN.unpack_from(message)
+    if header_len > MAX_HEADER_BYTES or _LEN.size + header_len > len(message):
+        raise WireError("message header length is out of range")
+    try:
+        header = json.loads(message[_LEN.size:_LEN.size + header_len])
+        sizes = [int(s) for s in header["buffers"]]
+        tree = header["tree"]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise WireError(f"message header is not valid: {exc}") from None
+    offsets, position = [], _LEN.size + header_len
+    for size in sizes:
+        if size < 0:
+            raise WireError("negative buffer size")
+        offsets.append(position)
+        position += size
+    if position != len(message):
+        raise WireError("buffer sizes do not add up to the message length")
+    return _Decoder(message, offsets, sizes, make_symbol).tree(tree)
+
+
+class _Decoder:
+    def __init__(self, message: bytes, offsets: list[int], sizes: list[int], make_symbol) -> None:
+        self.message, self.offsets, self.sizes, self.make_symbol = message, offsets, sizes, make_symbol
+
+    def _buffer(self, index: Any) -> bytes:
+        if not isinstance(index, int) or not 0 <= index < len(self.sizes):
+            raise WireError("buffer reference out of range")
+        start = self.offsets[index]
+        return self.message[start:start + self.sizes[index]]
+
+    def tree(self, node: Any) -> Any:
+        if node is None or isinstance(node, (bool, str)):
+            return node
+        if isinstance(node, list):
+            return [self.tree(v) for v in node]
+        if not isinstance(node, dict) or len(node) == 0:
+            raise WireError(f"unexpected node {type(node).__name__}")
+        if "$int" in node:
+            return int(str(node["$int"])[:4300])
+        if "$float" in node:
+            return float(node["$float"])
+        if "$tuple" in node:
+            return tuple(self.tree(v) for v in _as_list(node["$tuple"]))
+        if "$dict" in node:
+            return {str(k): self.tree(v) for k, v in _as_list(node["$dict"])}
+        if "$bytes" in node:
+            return self._buffer(node["$bytes"])
+        if "$array" in node:
+            return self._array(node)
+        if "$symbol" in node and self.make_symbol is not None:
+            return self.make_symbol(str(node["$symbol"]))
+        if "$sympy" in node:
+            return SympyText(str(node["$sympy"]))
+        if "$object" in node:
+            return ForeignObject(str(node["$object"]))
+        raise WireError(f"unknown node {sorted(node)!r}")
+
+    def _array(self, node: dict) -> np.ndarray:
+        dtype = np.dtype(str(node["dtype"]))
+        if dtype.kind not in ALLOWED_DTYPE_KINDS or dtype.itemsize > 16:
+            raise WireError(f"array dtype {dtype} is not allowed")
+        shape = tuple(int(n) for n in _as_list(node["shape"]))
+        if len(shape) > MAX_ARRAY_DIMS or any(n < 0 for n in shape):
+            raise WireError(f"array shape {shape} is not allowed")
+        data = self._buffer(node["$array"])
+        if math.prod(shape) * dtype.itemsize != len(data):
+            raise WireError(f"array of shape {shape} and dtype {dtype} does not match its {len(data)} bytes")
+        array = np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+        if "subclass" in node:
+            return ArrayFromSubclass(array, str(node["subclass"]))
+        return array
+
+
+def _as_list(value: Any) -> list:
+    if not isinstance(value, list):
+        raise WireError("expected a list in the message")
+    return value
+
+
+class SympyText(str):
+    """A SymPy expression as text, produced by learner code; parse it with ``grader.formula``."""
+
+
+class ForeignObject:
+    """An object a child returned that cannot cross the wire; only its type name is known."""
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+    def __repr__(self) -> str:
+        return f"<{self.type_name} object>"
+
+
+class ArrayFromSubclass:
+    """Data of an ``ndarray`` subclass: the values arrived, but the contract asks for a plain ndarray."""
+
+    def __init__(self, array: np.ndarray, type_name: str) -> None:
+        self.array, self.type_name = array, type_name
+
+
+def write_frame(fd: int, payload: bytes) -> None:
+    """Write one length-prefixed frame to a file descriptor, completely."""
+    view = memoryview(_LEN.pack(len(payload)) + payload)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
