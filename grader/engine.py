@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 from grader import __version__
 from grader.judge import Prepared, judge
@@ -31,12 +32,16 @@ def prepare(check: Check, seed: int) -> Prepared:
     return Prepared(check=check, seed=seed, cases=cases, expected=expected)
 
 
+Preparer = Callable[[Check, int], Prepared]
+
+
 def grade_submission(submission_dir: Path, learner: str, checks: list[Check], *, sandbox: ForkServer,
-                     seed: int, trusted_code: bool = False) -> SubmissionResult:
+                     seed: int, trusted_code: bool = False, preparer: Preparer = prepare) -> SubmissionResult:
     """Grade ``submission_dir`` (one learner's exercise files) on ``checks``; never raises for learner faults.
 
     ``trusted_code`` is for the project's own references and stubs (``grade verify``): hidden checks
-    then run even where no file-isolation layer is active.
+    then run even where no file-isolation layer is active. ``preparer`` draws inputs and expected
+    values for a check (default: from the seed and ``solutions/``).
     """
     started = time.perf_counter()
     result = SubmissionResult(learner=learner, seed=seed, grader_version=__version__,
@@ -46,7 +51,7 @@ def grade_submission(submission_dir: Path, learner: str, checks: list[Check], *,
     if hidden and not trusted_code and not file_isolation_active(result.sandbox):
         checks = [c for c in checks if c.visibility != "hidden"]
         result.notes.append(HIDDEN_SKIPPED_NOTE)
-    prepared = [prepare(check, seed) for check in checks]
+    prepared = [preparer(check, seed) for check in checks]
     calls = [Call(p.check.exercise, p.check.function, args) for p in prepared for args in p.cases]
     try:
         report = sandbox.run(Path(submission_dir), calls)
