@@ -44,7 +44,7 @@ from typing import Sequence
 from .layers import LayerStatus, LayerUnavailable, run_in_fork
 from .layers import fds as fds_layer
 from .layers import identity, landlock, namespaces, rlimits, seccomp_filter
-from .layers.identity import NOBODY, set_no_new_privs, set_not_dumpable
+from .layers.identity import sandbox_id, set_no_new_privs, set_not_dumpable
 from .limits import Limits
 
 __all__ = [
@@ -136,10 +136,10 @@ _DEFAULT_READONLY = default_readonly_paths(_DEFAULT_SECRETS)
 _BLOCKERS: dict[tuple, list[Path]] = {}
 
 
-def _blockers_cached(paths: Sequence[Path], uid: int, gid: int) -> list[Path]:
-    key = (tuple(paths), uid, gid)
+def _blockers_cached(paths: Sequence[Path]) -> list[Path]:
+    key = tuple(paths)
     if key not in _BLOCKERS:
-        _BLOCKERS[key] = blocking_dirs(paths, uid, gid)
+        _BLOCKERS[key] = blocking_dirs(paths)
     return _BLOCKERS[key]
 
 
@@ -150,12 +150,12 @@ def prepare() -> None:
     except Exception:  # noqa: BLE001 - reported per run by the seccomp step
         pass
     if os.geteuid() == 0:
-        _blockers_cached(_DEFAULT_READONLY, NOBODY, NOBODY)
+        _blockers_cached(_DEFAULT_READONLY)
 
 
-def blocking_dirs(paths: Sequence[Path], uid: int, gid: int) -> list[Path]:
-    """Top-most directories on the way to ``paths`` that ``uid``/``gid`` cannot traverse (e.g. a Python
-    installed under /root, mode 0700).  With a mount namespace they are overmounted by a traversable
+def blocking_dirs(paths: Sequence[Path], uid: int = -1, gid: int = -1) -> list[Path]:
+    """Top-most directories on the way to ``paths`` that ``uid``/``gid`` (default: an id owning nothing,
+    i.e. the "other" permission bits) cannot traverse (e.g. a Python installed under /root, mode 0700).  With a mount namespace they are overmounted by a traversable
     tmpfs re-exposing only the needed paths; without one the uid drop is skipped."""
     blockers: list[Path] = []
     for path in paths:
@@ -194,15 +194,19 @@ def confine(
     readonly_paths: Sequence[Path],
     *,
     secret_paths: Sequence[Path] | None = None,
-    uid: int = NOBODY,
-    gid: int = NOBODY,
+    uid: int | None = None,
+    gid: int | None = None,
 ) -> dict[str, str]:
     """Confine the calling (freshly forked, root) process; return ``{step: "active" | "unavailable: …"}``.
 
     ``readonly_paths`` are added to :func:`default_readonly_paths`; ``secret_paths`` default to the
-    repository root.  ``uid``/``gid``: give concurrent children distinct uids if RLIMIT_NPROC must not
-    be shared between them.  Leaves the process chdir'ed into the work dir.
+    repository root.  ``uid``/``gid`` default to :func:`sandbox_id` (1e9 + pid), a fresh id per child,
+    so RLIMIT_NPROC is per child and children cannot signal one another; the ids own no host file, so
+    only world-traversable/readable paths are reachable (blocking dirs such as /root are overmounted).
+    Leaves the process chdir'ed into the work dir.
     """
+    uid = sandbox_id() if uid is None else uid
+    gid = uid if gid is None else gid
     work_dir = Path(os.path.abspath(work_dir))
     if secret_paths is None:
         secrets, sentinels, runtime = _DEFAULT_SECRETS, _DEFAULT_SENTINELS, _DEFAULT_READONLY
@@ -225,7 +229,7 @@ def confine(
 
     step("fds", fds_layer.apply, keep_fds)
     is_root = os.geteuid() == 0
-    blockers = _blockers_cached(runtime, uid, gid) + blocking_dirs(readonly_paths, uid, gid) if is_root else []
+    blockers = _blockers_cached(runtime) + blocking_dirs([*readonly_paths, work_dir]) if is_root else []
     ns = step("namespaces", namespaces.unshare_namespaces)
     if ns:
         hidden = sorted({*secrets, *blockers}, key=lambda p: len(p.parts))
@@ -237,7 +241,7 @@ def confine(
         status["hide"] = status["tmpfs"] = _unavailable("no mount namespace")
     if status["tmpfs"] != ACTIVE and is_root:
         _chown_tree(work_dir, uid, gid)  # the on-disk work dir must be writable after the uid drop
-    if not step("rlimits", rlimits.apply, limits):
+    if not step("rlimits", rlimits.apply, limits, nproc=is_root and not blockers):
         raise ConfinementError(f"rlimits: {status['rlimits']}")
     step("no_new_privs", set_no_new_privs)
     step("landlock", landlock.apply, readable + [Path("/dev/null")], [work_dir])

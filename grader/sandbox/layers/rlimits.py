@@ -24,9 +24,14 @@ def plan(limits: Limits) -> list[tuple[int, int, int]]:
     ]
 
 
-def apply(limits: Limits) -> None:
-    """Lower every limit; never raises a limit above the hard value the process already has."""
+def apply(limits: Limits, nproc: bool = True) -> None:
+    """Lower every limit; never raises a limit above the hard value the process already has.
+
+    ``nproc=False`` leaves RLIMIT_NPROC alone: it counts every task of the real uid system-wide, so it
+    only makes sense when the child is about to switch to a uid no other process uses."""
     for res, soft, hard in plan(limits):
+        if res == resource.RLIMIT_NPROC and not nproc:
+            continue
         _, cur_hard = resource.getrlimit(res)
         if cur_hard != resource.RLIM_INFINITY:
             hard = min(hard, cur_hard)
