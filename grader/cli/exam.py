@@ -1,0 +1,106 @@
+"""``grade exam …``: build per-learner papers and keys, grade answer sheets, export to an LMS.
+
+This module defines the click group ``exam``; the main ``grade`` command adds it.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..exam.bank import BANK, TOPICS
+from ..exam.blueprint import BlueprintError, load_blueprint
+from ..exam.variant import KIND_LABELS
+
+
+@click.group(name="exam")
+def exam() -> None:
+    """Exam papers with per-learner variants, their keys, grading and LMS exports."""
+
+
+@exam.command(name="generate")
+@click.option("--blueprint", "blueprint_path", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Exam blueprint (YAML): sections, pools, points, partial credit.")
+@click.option("--roster", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="CSV with an 'id' column (and optionally 'name').")
+@click.option("--seed", required=True, type=int, help="Exam seed; the same seed regenerates the same papers.")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
+def generate(blueprint_path: str, roster: str, seed: int, out: str) -> None:
+    """Write a paper (HTML, Markdown), an answer sheet and a key for every learner on the roster."""
+    from ..exam.workflow import generate_exam
+
+    try:
+        papers = generate_exam(blueprint_path, roster, seed, out)
+    except BlueprintError as err:
+        raise click.ClickException(str(err)) from None
+    total = papers[0].total_points if papers else 0
+    click.echo(f"Generated {len(papers)} paper(s), {len(papers[0].questions) if papers else 0} questions and "
+               f"{total:g} points each, seed {seed}.")
+    click.echo(f"  papers and answer sheets: {Path(out) / 'papers'}/<learner>/")
+    click.echo(f"  keys (keep private):      {Path(out) / 'keys'}/<learner>.json")
+
+
+@exam.command(name="grade")
+@click.argument("answers_dir", type=click.Path(exists=True, file_okay=False))
+@click.option("--key", "key_path", required=True, type=click.Path(exists=True),
+              help="A key file, a folder of keys, or the folder written by 'grade exam generate'.")
+@click.option("--out", default="exam-results", show_default=True, type=click.Path(file_okay=False),
+              help="Where results, reports and summary.csv go.")
+def grade(answers_dir: str, key_path: str, out: str) -> None:
+    """Grade every answer sheet (*.yaml) in ANSWERS_DIR against the keys."""
+    from ..exam.workflow import grade_exam
+
+    try:
+        run = grade_exam(answers_dir, key_path, out)
+    except BlueprintError as err:
+        raise click.ClickException(str(err)) from None
+    for learner in sorted(run.results):
+        r = run.results[learner]
+        click.echo(f"{learner:<20} {r.score:>7g} / {r.max_score:g}")
+    for name, reason in sorted(run.errors.items()):
+        click.echo(f"error: {reason}", err=True)
+    if run.missing:
+        click.echo(f"no sheet for: {', '.join(run.missing)}", err=True)
+    click.echo(f"Results, reports and summary.csv in {out}/")
+    if run.errors:
+        sys.exit(2)
+
+
+@exam.command(name="export")
+@click.option("--blueprint", "blueprint_path", type=click.Path(exists=True, dir_okay=False),
+              help="Export the pools this blueprint draws from (default: the whole bank).")
+@click.option("--seed", required=True, type=int, help="Seed for the variants in each pool.")
+@click.option("--variants", default=5, show_default=True, type=click.IntRange(1, 50),
+              help="Variants per question (one pool per question).")
+@click.option("--format", "formats", multiple=True, type=click.Choice(["moodle", "qti"]),
+              help="Which exports to write (default: both).")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
+def export(blueprint_path: str | None, seed: int, variants: int, formats: tuple[str, ...], out: str) -> None:
+    """Moodle XML and Canvas QTI 1.2 (zip) with one question pool per bank question."""
+    from ..exam.export import export_pools, write_moodle_xml, write_qti_zip
+
+    try:
+        blueprint = load_blueprint(blueprint_path) if blueprint_path else None
+    except BlueprintError as err:
+        raise click.ClickException(str(err)) from None
+    pools = export_pools(blueprint, seed, variants)
+    title = blueprint.title if blueprint else "Deep recurrent networks question bank"
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for fmt in formats or ("moodle", "qti"):
+        if fmt == "moodle":
+            path = write_moodle_xml(pools, title, out_dir / "moodle.xml")
+        else:
+            path = write_qti_zip(pools, title, out_dir / "canvas-qti.zip")
+        click.echo(f"{fmt}: {path} ({len(pools)} pools, {sum(len(p.variants) for p in pools)} questions)")
+
+
+@exam.command(name="bank")
+@click.option("--topic", type=click.Choice(list(TOPICS)), help="Only this topic.")
+def bank(topic: str | None) -> None:
+    """List the question bank: id, topic and kind."""
+    for q in BANK.values():
+        if topic and q.topic != topic:
+            continue
+        click.echo(f"{q.qid:<28} {q.topic:<14} {KIND_LABELS[q.kind]}")

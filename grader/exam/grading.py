@@ -1,0 +1,302 @@
+"""Scoring answers against a key, one question at a time and one sheet at a time.
+
+Answers come from untrusted YAML (read with ``yaml.safe_load``) or from the quiz prompt. Each answer
+is normalised for its kind with narrow rules; formulas go through the whitelist parser in
+:mod:`grader.formula`, never through ``eval`` or ``sympify``. A sheet that cannot be read becomes a
+:class:`SheetError`; the caller records it for that learner and carries on with the others.
+"""
+from __future__ import annotations
+
+import math
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .. import __version__
+from ..formula import FormulaError, equivalent, parse_formula
+from ..model import CheckResult, SubmissionResult
+from .blueprint import Paper
+from .variant import KIND_LABELS, LETTERS, Variant, format_number
+
+MAX_SHEET_BYTES = 256 * 1024
+NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?\Z")
+
+
+class SheetError(ValueError):
+    """An answer sheet that cannot be graded at all; the message is meant for the instructor."""
+
+
+class AnswerError(ValueError):
+    """One answer that cannot be read (wrong type or syntax); the message is meant for the learner."""
+
+
+@dataclass
+class Outcome:
+    fraction: float          # share of the points earned, 0 … 1
+    status: str              # passed / failed / error
+    message: str             # what the learner wrote and what was expected
+    misconception: str = ""  # targeted feedback when a known wrong answer matched
+    given: Any = None        # the learner's answer, normalised, for the record
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "") or value == []
+
+
+def _letter(value: Any, n: int) -> str:
+    if not isinstance(value, str):
+        raise AnswerError(f"write one letter between A and {LETTERS[n - 1]}")
+    text = value.strip().strip("()").rstrip(").").strip().upper()
+    if len(text) != 1 or text not in LETTERS[:n]:
+        raise AnswerError(f"{value!r} is not one of the letters A to {LETTERS[n - 1]}")
+    return text
+
+
+def _letters(value: Any, n: int) -> list[str]:
+    if isinstance(value, str):
+        parts = [p for p in re.split(r"[\s,;]+", value.strip().strip("[]")) if p]
+        if len(parts) == 1 and len(parts[0]) > 1 and parts[0].isalpha():
+            parts = list(parts[0])  # "AC"
+    elif isinstance(value, list):
+        parts = value
+    else:
+        raise AnswerError("write a list of letters, e.g. [A, C]")
+    return sorted({_letter(p, n) for p in parts})
+
+
+_TRUE = {"true", "t", "yes", "y", "1"}
+_FALSE = {"false", "f", "no", "n", "0"}
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+    raise AnswerError(f"{value!r} is not true or false")
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise AnswerError("write a number, not true/false")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    elif isinstance(value, str):
+        text = value.strip().replace("−", "-").replace(" ", "")
+        if not NUMBER.match(text):
+            raise AnswerError(f"{value!r} is not a number (write it like 0.123 or 702)")
+        number = float(text)
+    else:
+        raise AnswerError("write a number")
+    if not math.isfinite(number):
+        raise AnswerError("the number must be finite")
+    return number
+
+
+def score_answer(variant: Variant, value: Any, partial_credit: bool = False) -> Outcome:
+    """Score one answer (already loaded from YAML, or a string typed at the quiz prompt)."""
+    expected = variant.answer_text()
+    if _blank(value):
+        return Outcome(0.0, "failed", f"No answer given. The answer is {expected}.")
+    try:
+        if variant.kind == "single":
+            got = _letter(value, len(variant.choices))
+            if got == variant.answer:
+                return Outcome(1.0, "passed", f"Correct: {expected}.", given=got)
+            return Outcome(0.0, "failed", f"You chose {got}; the answer is {expected}.", given=got)
+
+        if variant.kind == "multi":
+            got = _letters(value, len(variant.choices))
+            right = set(variant.answer)
+            if set(got) == right:
+                return Outcome(1.0, "passed", f"Correct: {expected}.", given=got)
+            hits = len(right & set(got))
+            false_picks = sorted(set(got) - right)
+            missed = sorted(right - set(got))
+            fraction = max(0.0, (hits - len(false_picks)) / len(right)) if partial_credit else 0.0
+            parts = [f"You chose {', '.join(got) or 'nothing'}; the right options are {expected}."]
+            if false_picks:
+                parts.append(f"Wrongly chosen: {', '.join(false_picks)}.")
+            if missed:
+                parts.append(f"Missed: {', '.join(missed)}.")
+            return Outcome(fraction, "failed", " ".join(parts), given=got)
+
+        if variant.kind == "tf":
+            got = _bool(value)
+            if got == variant.answer:
+                return Outcome(1.0, "passed", f"Correct: the statement is {expected}.", given=got)
+            return Outcome(0.0, "failed", f"You answered {str(got).lower()}; the statement is {expected}.",
+                           given=got)
+
+        if variant.kind == "numeric":
+            got = _number(value)
+            key = float(variant.answer)
+            tol = float(variant.tolerance)
+            slack = 1e-9 * max(1.0, abs(key))
+            if abs(got - key) <= tol + slack:
+                return Outcome(1.0, "passed", f"Correct: {format_number(key, tol)}.", given=got)
+            miscon = ""
+            for m in variant.misconceptions:
+                if abs(got - float(m["answer"])) <= tol + 1e-9 * max(1.0, abs(float(m["answer"]))):
+                    miscon = m["feedback"]
+                    break
+            fraction = 0.0
+            near = ""
+            if partial_credit and tol > 0 and abs(got - key) <= 10 * tol:
+                fraction = 0.5
+                near = " It is close, so it earns half the points."
+            tol_text = f" (tolerance ±{tol:g})" if tol > 0 else " (exact)"
+            return Outcome(fraction, "failed",
+                           f"You wrote {got:g}; the answer is {format_number(key, tol)}{tol_text}.{near}",
+                           misconception=miscon, given=got)
+
+        if variant.kind == "formula":
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                value = str(value)
+            try:
+                got_expr = parse_formula(value, variant.symbols)
+            except FormulaError as err:
+                raise AnswerError(str(err)) from None
+            key_expr = parse_formula(variant.answer, variant.symbols)
+            if equivalent(got_expr, key_expr):
+                return Outcome(1.0, "passed", f"Correct: {value.strip()} equals {expected}.", given=value)
+            miscon = ""
+            for m in variant.misconceptions:
+                if equivalent(got_expr, parse_formula(m["answer"], variant.symbols)):
+                    miscon = m["feedback"]
+                    break
+            return Outcome(0.0, "failed", f"You wrote {value.strip()}, which is not equal to {expected}.",
+                           misconception=miscon, given=value)
+    except AnswerError as err:
+        return Outcome(0.0, "error", f"Your answer could not be read: {err}. The answer is {expected}.",
+                       given=value if isinstance(value, (str, int, float, bool, list)) else repr(value))
+    raise ValueError(f"unknown question kind {variant.kind!r}")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return str(value)
+
+
+def grade_answers(paper: Paper, answers: dict[str, Any]) -> SubmissionResult:
+    """Grade a mapping ``{label: answer}`` against ``paper``; labels not on the paper are ignored."""
+    start = time.perf_counter()
+    checks: list[CheckResult] = []
+    for q in paper.questions:
+        v = q.variant
+        out = score_answer(v, answers.get(q.label), q.partial_credit)
+        score = round(q.points * out.fraction, 6)
+        points = f"{score:g}/{q.points:g} point{'s' if q.points != 1 else ''}"
+        message = f"{q.label} ({KIND_LABELS[v.kind]}, {points}): {out.message}"
+        if out.misconception:
+            message += f" Likely cause: {out.misconception}"
+        if out.status != "passed" and v.explanation:
+            message += f" {v.explanation}"
+        checks.append(CheckResult(
+            exercise="exam", function=v.qid, name=f"{q.label} {KIND_LABELS[v.kind]}",
+            score=score, max_score=q.points, status=out.status,  # type: ignore[arg-type]
+            message=message, visibility="public", seed=paper.seed,
+            hint=v.hint if out.status != "passed" else "",
+            details={"label": q.label, "section": q.section, "topic": v.topic, "kind": v.kind,
+                     "answer": _jsonable(out.given), "expected": v.answer_text(),
+                     "misconception": out.misconception, "paper_id": paper.paper_id},
+        ))
+    return SubmissionResult(
+        learner=paper.learner.id, checks=checks, seed=paper.seed,
+        graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        duration_s=round(time.perf_counter() - start, 4), grader_version=__version__,
+        notes=[f"Exam: {paper.exam} (paper {paper.paper_id})"],
+    )
+
+
+def error_result(paper: Paper, reason: str) -> SubmissionResult:
+    """Every question scored 0 with status ``error``: the sheet itself could not be read."""
+    checks = [CheckResult(
+        exercise="exam", function=q.variant.qid, name=f"{q.label} {KIND_LABELS[q.variant.kind]}",
+        score=0.0, max_score=q.points, status="error", seed=paper.seed,
+        message=f"{q.label}: not graded, because the answer sheet could not be read ({reason}).",
+        details={"label": q.label, "section": q.section, "topic": q.variant.topic, "kind": q.variant.kind,
+                 "paper_id": paper.paper_id},
+    ) for q in paper.questions]
+    return SubmissionResult(
+        learner=paper.learner.id, checks=checks, seed=paper.seed,
+        graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), grader_version=__version__,
+        notes=[f"Exam: {paper.exam} (paper {paper.paper_id})", f"Answer sheet not readable: {reason}"],
+    )
+
+
+@dataclass
+class Sheet:
+    path: Path
+    learner: str
+    paper_id: str | None
+    answers: dict[str, Any]
+
+
+def read_sheet(path: Path) -> Sheet:
+    """Load one answer sheet. Raises :class:`SheetError` with a clear reason."""
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise SheetError(f"cannot read {path.name}: {err.strerror}") from None
+    if size > MAX_SHEET_BYTES:
+        raise SheetError(f"{path.name} is {size} bytes; an answer sheet may be at most {MAX_SHEET_BYTES}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise SheetError(f"{path.name} is not readable UTF-8 text ({err})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or "syntax error"
+        raise SheetError(f"{path.name} is not valid YAML{where}: {problem}") from None
+    if not isinstance(data, dict):
+        raise SheetError(f"{path.name}: expected a mapping with 'learner', 'paper' and 'answers'")
+    learner = data.get("learner", path.stem.split(".")[0])
+    if not isinstance(learner, (str, int)) or isinstance(learner, bool):
+        raise SheetError(f"{path.name}: 'learner' must be the learner id as text")
+    paper_id = data.get("paper")
+    if paper_id is not None and not isinstance(paper_id, str):
+        paper_id = str(paper_id)
+    answers = data.get("answers")
+    if answers is None:
+        answers = {}
+    if not isinstance(answers, dict):
+        raise SheetError(f"{path.name}: 'answers' must be a mapping like Q1: B")
+    bad = [k for k in answers if not isinstance(k, str)]
+    if bad:
+        raise SheetError(f"{path.name}: answer labels must look like Q1, Q2, … (found {bad[0]!r})")
+    normalised: dict[str, Any] = {}
+    for key, value in answers.items():
+        label = key.strip().upper()
+        if label in normalised:
+            raise SheetError(f"{path.name}: {label} is answered twice")
+        normalised[label] = value
+    return Sheet(path, str(learner), paper_id, normalised)
+
+
+def check_sheet_against_paper(sheet: Sheet, paper: Paper) -> list[str]:
+    """Raise :class:`SheetError` if the sheet is for another paper; return notes on stray labels."""
+    if sheet.paper_id is not None and sheet.paper_id != paper.paper_id:
+        raise SheetError(f"{sheet.path.name} belongs to paper {sheet.paper_id}, but {paper.learner.id}'s "
+                         f"paper is {paper.paper_id} (a sheet from another exam or seed?)")
+    labels = {q.label for q in paper.questions}
+    unknown = sorted(set(sheet.answers) - labels, key=lambda s: (len(s), s))
+    if unknown:
+        return [f"Ignored answers to {', '.join(unknown)}: this paper has "
+                f"{paper.questions[0].label} to {paper.questions[-1].label}."]
+    return []

@@ -1,0 +1,69 @@
+"""Papers, answer-sheet templates and feedback reports, rendered from ``templates/exam/``."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from ..model import SubmissionResult
+from .blueprint import Paper
+from .variant import KIND_LABELS
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "exam"
+
+
+def _points(value: float) -> str:
+    return f"{float(value):g}"
+
+
+def _oneline(value: object) -> str:
+    return " ".join(str(value).split())
+
+
+def _env(autoescape: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=False,
+    )
+    env.filters["points"] = _points
+    env.filters["oneline"] = _oneline
+    return env
+
+
+_HTML = _env(True)
+_TEXT = _env(False)
+
+
+def _sections(paper: Paper) -> list[tuple[str, list]]:
+    out: list[tuple[str, list]] = []
+    for q in paper.questions:
+        if not out or out[-1][0] != q.section:
+            out.append((q.section, []))
+        out[-1][1].append(q)
+    return out
+
+
+def paper_html(paper: Paper) -> str:
+    return _HTML.get_template("paper.html.j2").render(paper=paper, sections=_sections(paper),
+                                                      kind_labels=KIND_LABELS)
+
+
+def paper_markdown(paper: Paper) -> str:
+    return _TEXT.get_template("paper.md.j2").render(paper=paper, sections=_sections(paper),
+                                                    kind_labels=KIND_LABELS)
+
+
+def answer_sheet(paper: Paper) -> str:
+    return _TEXT.get_template("answers.yaml.j2").render(paper=paper, kind_labels=KIND_LABELS)
+
+
+def report_html(result: SubmissionResult, exam: str) -> str:
+    return _HTML.get_template("report.html.j2").render(result=result, exam=exam)
+
+
+def report_markdown(result: SubmissionResult, exam: str) -> str:
+    return _TEXT.get_template("report.md.j2").render(result=result, exam=exam)

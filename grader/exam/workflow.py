@@ -1,0 +1,152 @@
+"""The two instructor workflows: generate papers and keys, and grade a folder of answer sheets.
+
+Layout written by :func:`generate_exam` into ``OUT``::
+
+    OUT/manifest.json               exam, seed, blueprint hash, learners and paper ids (no answers)
+    OUT/papers/<id>/paper.html      the learner's paper
+    OUT/papers/<id>/paper.md
+    OUT/papers/<id>/answers.yaml    the answer-sheet template
+    OUT/keys/<id>.json              the key: every variant with its answer (keep it private)
+
+:func:`grade_exam` reads ``ANSWERS_DIR/*.yaml`` (or ``*.yml``) and writes, per learner,
+``<id>/result.json`` (a :class:`~grader.model.SubmissionResult`), ``report.html`` and
+``report.md``, plus ``summary.csv`` for the class. A sheet that cannot be read is reported and
+recorded for its learner; it never stops the others from being graded.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..model import SubmissionResult
+from . import render
+from .blueprint import Blueprint, BlueprintError, Paper, build_paper, load_blueprint, load_roster
+from .grading import SheetError, check_sheet_against_paper, error_result, grade_answers, read_sheet
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def generate_papers(blueprint: Blueprint, learners, seed: int) -> list[Paper]:
+    return [build_paper(blueprint, seed, learner) for learner in learners]
+
+
+def generate_exam(blueprint_path: str | Path, roster_path: str | Path, seed: int, out: str | Path) -> list[Paper]:
+    blueprint = load_blueprint(blueprint_path)
+    learners = load_roster(roster_path)
+    out = Path(out)
+    papers = generate_papers(blueprint, learners, seed)
+    for paper in papers:
+        folder = out / "papers" / paper.learner.id
+        _write(folder / "paper.html", render.paper_html(paper))
+        _write(folder / "paper.md", render.paper_markdown(paper))
+        _write(folder / "answers.yaml", render.answer_sheet(paper))
+        _write(out / "keys" / f"{paper.learner.id}.json",
+               json.dumps(paper.to_key(), indent=2, ensure_ascii=False) + "\n")
+    manifest = {
+        "exam": blueprint.title, "seed": seed, "blueprint_sha256": blueprint.digest,
+        "total_points": blueprint.total_points,
+        "learners": [{"id": p.learner.id, "name": p.learner.name, "paper_id": p.paper_id} for p in papers],
+    }
+    _write(out / "manifest.json", json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return papers
+
+
+def load_keys(path: str | Path) -> dict[str, Paper]:
+    """Keys from a key file, a folder of key files, or a ``generate`` output folder (its ``keys/``)."""
+    path = Path(path)
+    if path.is_dir() and (path / "keys").is_dir():
+        path = path / "keys"
+    files = sorted(path.glob("*.json")) if path.is_dir() else [path]
+    if not files:
+        raise BlueprintError(f"{path}: no key files (*.json) found")
+    keys: dict[str, Paper] = {}
+    for file in files:
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+            paper = Paper.from_key(data)
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise BlueprintError(f"{file}: not a usable exam key ({err})") from None
+        keys[paper.learner.id] = paper
+    return keys
+
+
+@dataclass
+class GradeRun:
+    results: dict[str, SubmissionResult] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)   # sheet file or learner -> reason
+    missing: list[str] = field(default_factory=list)        # learners with a key but no sheet
+
+
+def grade_exam(answers_dir: str | Path, key_path: str | Path, out: str | Path | None = None) -> GradeRun:
+    keys = load_keys(key_path)
+    answers_dir = Path(answers_dir)
+    if not answers_dir.is_dir():
+        raise BlueprintError(f"{answers_dir}: not a folder of answer sheets")
+    sheets = sorted([*answers_dir.glob("*.yaml"), *answers_dir.glob("*.yml")])
+    run = GradeRun()
+    for path in sheets:
+        learner_guess = path.stem.split(".")[0]
+        try:
+            sheet = read_sheet(path)
+        except SheetError as err:
+            run.errors[path.name] = str(err)
+            if learner_guess in keys and learner_guess not in run.results:
+                run.results[learner_guess] = error_result(keys[learner_guess], str(err))
+            continue
+        paper = keys.get(sheet.learner)
+        if paper is None:
+            run.errors[path.name] = f"{path.name}: no key for learner {sheet.learner!r}"
+            continue
+        if sheet.learner in run.results and not _is_error(run.results[sheet.learner]):
+            run.errors[path.name] = f"{path.name}: a second sheet for {sheet.learner!r}; the first one was graded"
+            continue
+        try:
+            notes = check_sheet_against_paper(sheet, paper)
+        except SheetError as err:
+            run.errors[path.name] = str(err)
+            run.results[sheet.learner] = error_result(paper, str(err))
+            continue
+        result = grade_answers(paper, sheet.answers)
+        result.notes.extend(notes)
+        run.results[sheet.learner] = result
+    run.missing = sorted(set(keys) - set(run.results))
+    if out is not None:
+        write_results(run, keys, Path(out))
+    return run
+
+
+def _is_error(result: SubmissionResult) -> bool:
+    return bool(result.checks) and all(c.status == "error" and c.score == 0 for c in result.checks) and any(
+        n.startswith("Answer sheet not readable") for n in result.notes)
+
+
+def write_results(run: GradeRun, keys: dict[str, Paper], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for learner, result in run.results.items():
+        exam = keys[learner].exam
+        folder = out / learner
+        _write(folder / "result.json", json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        _write(folder / "report.html", render.report_html(result, exam))
+        _write(folder / "report.md", render.report_markdown(result, exam))
+    rows = [["learner", "score", "max_score", "status"]]
+    for learner in sorted(keys):
+        if learner in run.results:
+            r = run.results[learner]
+            status = "unreadable sheet" if _is_error(r) else "graded"
+            rows.append([learner, f"{r.score:g}", f"{r.max_score:g}", status])
+        else:
+            rows.append([learner, "", f"{keys[learner].total_points:g}", "no sheet"])
+    tmp = out / "summary.csv.tmp"
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(rows)
+    os.replace(tmp, out / "summary.csv")
+    if run.errors:
+        _write(out / "errors.json", json.dumps(run.errors, indent=2, ensure_ascii=False) + "\n")
