@@ -1,0 +1,38 @@
+"""Shared fixtures: a warm fork-server per test module and builders for learner submission folders."""
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from grader.sandbox.client import ForkServer
+
+REPO = Path(__file__).resolve().parents[1]
+SOLUTIONS = REPO / "solutions"
+STUBS = REPO / "exercises"
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with ForkServer() as server:
+        yield server
+
+
+@pytest.fixture
+def make_submission(tmp_path):
+    """Build a learner folder: a copy of ``base`` (solutions or stubs) with some files replaced."""
+    counter = iter(range(1000))
+
+    def build(files: dict[str, str] | None = None, base: Path = SOLUTIONS) -> Path:
+        folder = tmp_path / f"learner{next(counter)}"
+        folder.mkdir()
+        for path in base.glob("*.py"):
+            if path.name != "__init__.py":
+                shutil.copy(path, folder / path.name)
+        for name, text in (files or {}).items():
+            (folder / name).write_text(textwrap.dedent(text))
+        return folder
+
+    return build
