@@ -89,7 +89,9 @@ def default_readonly_paths(secret_paths: Sequence[Path] = ()) -> list[Path]:
     for scheme_vars in ({}, {"base": sys.base_prefix, "platbase": sys.base_exec_prefix}):
         paths = sysconfig.get_paths(vars=scheme_vars) if scheme_vars else sysconfig.get_paths()
         candidates += [paths[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in paths]
-    candidates += [p for p in sys.path if p]
+    # sys.path entries only when they belong to an installation (never the script dir or the cwd)
+    prefixes = [Path(os.path.abspath(p)) for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, "/usr"}]
+    candidates += [p for p in sys.path[1:] if p and any(_is_under(Path(os.path.abspath(p)), x) for x in prefixes)]
     candidates += ["/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/share/zoneinfo",
                    "/etc/ld.so.cache", "/etc/localtime", "/dev/urandom", "/dev/zero"]
     out: list[Path] = []
@@ -100,7 +102,8 @@ def default_readonly_paths(secret_paths: Sequence[Path] = ()) -> list[Path]:
         if any(_is_under(secret, path) for secret in secrets):
             continue  # would expose a secret
         out.append(path)
-    return out
+    # a path beneath another listed one adds nothing (rules and bind mounts apply to whole subtrees)
+    return [p for p in out if not any(q != p and _is_under(p, q) for q in out)]
 
 
 def _sentinels(secret_paths: Sequence[Path]) -> list[Path]:
@@ -131,8 +134,11 @@ def _sentinels(secret_paths: Sequence[Path]) -> list[Path]:
 
 # computed once, in the fork-server, when it imports this module
 _DEFAULT_SECRETS = default_secret_paths()
-_DEFAULT_SENTINELS = _sentinels(_DEFAULT_SECRETS)
 _DEFAULT_READONLY = default_readonly_paths(_DEFAULT_SECRETS)
+_DEFAULT_SENTINELS = [
+    s for s in _sentinels([*_DEFAULT_SECRETS, REPO_ROOT / "grader" / "suites"])
+    if not any(_is_under(s, r) for r in _DEFAULT_READONLY)
+]
 _BLOCKERS: dict[tuple, list[Path]] = {}
 
 
@@ -212,8 +218,11 @@ def confine(
         secrets, sentinels, runtime = _DEFAULT_SECRETS, _DEFAULT_SENTINELS, _DEFAULT_READONLY
     else:
         secrets = [Path(os.path.abspath(p)) for p in secret_paths]
-        sentinels, runtime = _sentinels(secrets), default_readonly_paths(secrets)
+        runtime = default_readonly_paths(secrets)
+        sentinels = [s for s in _sentinels(secrets) if not any(_is_under(s, r) for r in runtime)]
     readable = list(runtime) + [Path(os.path.abspath(p)) for p in readonly_paths]
+    if readonly_paths:  # files deliberately exposed are no evidence of a leak
+        sentinels = [s for s in sentinels if not any(_is_under(s, r) for r in readable)]
     status: dict[str, str] = {}
 
     def step(name: str, fn, *args, **kwargs) -> bool:
