@@ -35,8 +35,8 @@ def _environment(autoescape: bool) -> jinja2.Environment:
 
 
 def format_points(value: float) -> str:
-    """``2.0`` → ``2``, ``1.5`` → ``1.5``: points without noise."""
-    return f"{value:g}"
+    """``2.0`` → ``2``, ``1.5`` → ``1.5``, ``6.3333`` → ``6.33``: points without noise."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _context(result: SubmissionResult) -> dict:
