@@ -1,0 +1,143 @@
+"""Build a learner handout: allow-listed files, public check fixtures, a README and packaging.
+
+The steps, in order: choose the files (``allowlist``), prove they import only each other
+(``imports``), copy them, compute the public fixtures from ``solutions/``, write the README,
+``pyproject.toml`` and ``requirements.txt``. Everything is written into a temporary sibling folder
+that replaces the target only when complete.
+"""
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import string
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import grader
+from grader.catalog import EXERCISES
+from grader.engine import prepare
+from grader.fixtures import DEFAULT_DIR, INDEX_NAME, write_fixtures
+from grader.handout.allowlist import AllowListError, shipped_files
+from grader.handout.imports import missing_imports
+from grader.suites import select_checks
+
+REPO_ROOT = Path(grader.__file__).resolve().parents[1]
+FIXTURE_DIR = str(DEFAULT_DIR.relative_to(REPO_ROOT))  # grader/public_fixtures
+README_TEMPLATE = Path(__file__).with_name("learner_readme.md")
+DEPENDENCIES = ("numpy", "click", "jinja2", "sympy", "pyseccomp")  # what the shipped modules import
+
+
+class HandoutError(RuntimeError):
+    """The handout could not be built (bad allow-list, unshipped import, target in the way)."""
+
+
+@dataclass
+class HandoutSummary:
+    """What ``build_handout`` wrote: the folder, the copied files and the public checks with fixtures."""
+
+    out: Path
+    files: list[str]
+    public_checks: list[str]
+    seed: int
+
+
+def build_handout(out: Path, *, seed: int | None = None, repo: Path = REPO_ROOT, force: bool = False) -> HandoutSummary:
+    """Write the learner handout to ``out``; ``seed`` fixes the public inputs (default: a fresh one)."""
+    out = Path(out).resolve()
+    _check_target(out, force)
+    try:
+        files = shipped_files(repo)
+    except AllowListError as exc:
+        raise HandoutError(str(exc)) from None
+    problems = missing_imports(repo, files)
+    if problems:
+        raise HandoutError("shipped modules import modules the handout leaves out:\n  " + "\n  ".join(problems))
+    seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for relative in files:
+            (staging / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(repo / relative, staging / relative)
+        checks = select_checks(visibilities=("public",))
+        write_fixtures([prepare(check, seed) for check in checks], staging / FIXTURE_DIR)
+        (staging / "README.md").write_text(learner_readme(), encoding="utf-8")
+        dependencies = _dependencies(repo)
+        (staging / "pyproject.toml").write_text(pyproject(dependencies), encoding="utf-8")
+        (staging / "requirements.txt").write_text("\n".join(dependencies) + "\n", encoding="utf-8")
+        if out.exists():
+            shutil.rmtree(out)
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return HandoutSummary(out, files, [c.check_id for c in checks], seed)
+
+
+def _check_target(out: Path, force: bool) -> None:
+    """Refuse a non-empty target, unless ``force`` and it is an earlier handout (never any other folder)."""
+    if not out.exists() or (out.is_dir() and not any(out.iterdir())):
+        return
+    if force and (out / FIXTURE_DIR / INDEX_NAME).is_file() and not (out / "solutions").exists():
+        return
+    raise HandoutError(f"{out} already exists and is not empty; choose a new folder "
+                       "(--force replaces an earlier handout only)")
+
+
+def learner_readme() -> str:
+    """The learner's README, with the exercise table and versions filled in."""
+    rows = "\n".join(f"| `{name}` | `exercises/{name}.py` | {', '.join(f'`{f}`' for f in functions)} |"
+                     for name, functions in EXERCISES.items())
+    template = string.Template(README_TEMPLATE.read_text(encoding="utf-8"))
+    return template.substitute(exercise_table=rows, version=grader.__version__, python=_requires_python(),
+                               dependencies=", ".join(DEPENDENCIES))
+
+
+PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "deep-rnn-exercises"
+version = "$version"
+description = "Exercises on deep recurrent networks, with a local checker for the public checks."
+readme = "README.md"
+requires-python = ">=$python"
+dependencies = [
+$dependencies]
+
+[project.scripts]
+grade = "grader.cli:main"
+
+[tool.setuptools]
+packages = { find = { include = ["grader*", "exercises"] } }
+
+[tool.setuptools.package-data]
+grader = ["py.typed", "public_fixtures/*"]
+"""
+
+
+def pyproject(dependencies: list[str]) -> str:
+    """The handout's packaging: ``pip install -e .`` gives the ``grade`` command."""
+    listed = "".join(f'    "{d}",\n' for d in dependencies)
+    return string.Template(PYPROJECT).substitute(version=grader.__version__, python=_requires_python(),
+                                                 dependencies=listed)
+
+
+def _dependencies(repo: Path) -> list[str]:
+    """The handout's requirements, with the version bounds of the project's own ``pyproject.toml``."""
+    text = (repo / "pyproject.toml").read_text(encoding="utf-8")
+    found = {}
+    for spec in re.findall(r'^\s*"([A-Za-z0-9_.\-]+[^"]*)"', text, flags=re.MULTILINE):
+        name = re.split(r"[<>=!~\[; ]", spec, maxsplit=1)[0].lower()
+        found.setdefault(name, spec)
+    return [found.get(name, name) for name in DEPENDENCIES]
+
+
+def _requires_python() -> str:
+    text = (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    match = re.search(r'requires-python\s*=\s*">=\s*([0-9.]+)"', text)
+    return match.group(1) if match else "3.10"
