@@ -674,6 +674,8 @@ def _build_gru_mix(rng: random.Random) -> Variant:
     gru_cell = _ref("gru", "gru_cell")()
     z = rng.choice([0.1, 0.2, 0.25, 0.3, 0.7, 0.75, 0.8, 0.9])
     hp, ht = _nums(rng, 2)
+    while abs(hp - ht) < 0.3:  # keep the old state and the candidate clearly apart
+        hp, ht = _nums(rng, 2)
     zero = np.zeros((1, 1))
     params = {
         "W_r": zero, "U_r": zero, "b_r": _b(0.0),
@@ -1062,6 +1064,11 @@ true_false(
 # ---------------------------------------------------------------------------------------------
 
 _CELL_NAMES = {"rnn": "vanilla RNN", "gru": "GRU", "lstm": "LSTM"}
+
+
+def _a(noun: str) -> str:
+    """The noun with its indefinite article ("an LSTM", "a GRU")."""
+    return ("an " if noun[0] in "AEFHILMNORSXaeiou" else "a ") + noun
 _GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 
 single(
@@ -1102,12 +1109,13 @@ def _count_miscons(cell: str, d, h, layers=1, bidirectional=False) -> list[tuple
     for other, name in (("rnn", "vanilla RNN"), ("gru", "GRU"), ("lstm", "LSTM")):
         if other != cell:
             out.append((stacked_param_count(other, d, h, layers, bidirectional),
-                        f"That is the count for a {name}; a {_CELL_NAMES[cell]} has {g} affine map"
+                        f"That is the count for {_a(name)}; {_a(_CELL_NAMES[cell])} has {g} affine map"
                         f"{'s' if g > 1 else ''}."))
     if layers != 1:
         out.append((k * layers * stacked_param_count(cell, d, h, 1),
                     "Only layer 1 reads the d inputs; layers 2 and up read the states of the layer below."))
     if bidirectional:
+        out.append((right / 2, "That counts one direction only; a bidirectional layer has two cells."))
         out.append((stacked_param_count(cell, d, h, layers), "A bidirectional layer has two cells, one per "
                                                              "direction."))
         if layers != 1:
@@ -1139,7 +1147,7 @@ def _count_question(qid: str, title: str, choose: Callable[[random.Random], tupl
             misconceptions=miscons,
             hint=f"One {_CELL_NAMES[cell]} cell has {per} parameters; later layers read h"
                  f"{' (2h when bidirectional)' if bidir else ''} inputs.",
-            explanation=f"The count is {int(value)}: a {_CELL_NAMES[cell]} cell has {per} parameters"
+            explanation=f"The count is {int(value)}: {_a(_CELL_NAMES[cell])} cell has {per} parameters"
                         + ("; layer ℓ ≥ 2 reads " + ("2h" if bidir else "h") + " inputs" if layers > 1 else "")
                         + ("; each bidirectional layer holds two cells" if bidir else "") + ".",
         )

@@ -249,6 +249,7 @@ def build_paper(blueprint: Blueprint, seed: int, learner: Learner) -> Paper:
             question: Question = BANK[qid]
             variant = question.variant(derived_rng("variant", seed, learner.id, qid))
             chosen.append(PaperQuestion(f"Q{n}", section.title, section.points, section.partial_credit, variant))
-    paper_id = hashlib.sha256(f"{blueprint.digest}:{seed}:{learner.id}".encode()).hexdigest()[:12]
+    # a letter first, so that YAML never reads an unquoted paper id as a number
+    paper_id = "p" + hashlib.sha256(f"{blueprint.digest}:{seed}:{learner.id}".encode()).hexdigest()[:11]
     return Paper(blueprint.title, seed, learner, paper_id, blueprint.digest, chosen, blueprint.course,
                  blueprint.duration_minutes, blueprint.instructions)
