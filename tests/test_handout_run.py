@@ -1,0 +1,139 @@
+"""The handout works on its own: ``grade check`` and ``grade submit`` run where ``solutions/`` cannot be found.
+
+How the isolation is made sound. The repository's editable install puts ``grader``, ``exercises``
+and ``solutions`` on the path of the project's virtualenv through a ``.pth`` import hook, and the
+sandbox's fork-server starts ``python -I`` (which ignores ``PYTHONPATH``). So neither "the project's
+python with PYTHONPATH=handout" (the hook still finds the repository's ``solutions``) nor a bare
+``-S`` run (the fork-server would come from the repository) tests the handout. Instead each test
+module creates a fresh virtualenv without pip and writes two plain path lines into its
+site-packages: the project virtualenv's site-packages (for numpy, click, jinja2, sympy) and the
+handout folder. Path lines in a ``.pth`` file are added to ``sys.path`` but the ``.pth`` files inside
+those folders are not run, so the editable hook never loads: the interpreter sees the handout's
+``grader`` and no ``solutions``, also in the fork-server, which is what ``pip install -e .`` of the
+handout would give. Every command runs as ``python -I -m grader.cli`` with cwd = the handout.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader.archive import extract_submission
+from grader.catalog import EXERCISE_FILES, EXERCISES
+from grader.handout import build_handout
+
+REPO = Path(__file__).resolve().parents[1]
+INDEX = "grader/public_fixtures/index.json"
+
+
+@pytest.fixture(scope="module")
+def handout(tmp_path_factory) -> Path:
+    return build_handout(tmp_path_factory.mktemp("build") / "handout", seed=11).out
+
+
+@pytest.fixture(scope="module")
+def python(tmp_path_factory, handout) -> Path:
+    """A fresh interpreter that sees the handout and the libraries, and nothing of the repository."""
+    env_dir = tmp_path_factory.mktemp("venv") / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True)
+    interpreter = env_dir / "bin" / "python"
+    purelib = subprocess.run([str(interpreter), "-I", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    (Path(purelib) / "libraries.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    (Path(purelib) / "handout.pth").write_text(f"{handout}\n")
+    return interpreter
+
+
+def run(python: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(cwd), "LC_ALL": "C.UTF-8"}
+    return subprocess.run([str(python), "-I", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=300)
+
+
+def grade(python: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return run(python, cwd, "-m", "grader.cli", *args)
+
+
+def total_points(handout: Path, exercise: str | None = None) -> float:
+    entries = json.loads((handout / INDEX).read_text())["checks"]
+    return sum(e["points"] for e in entries if exercise in (None, e["exercise"]))
+
+
+def test_the_interpreter_sees_the_handout_and_no_references(python, handout):
+    probe = run(python, handout, "-c", "import grader, importlib.util as u; "
+                "print(grader.__file__); print(u.find_spec('solutions')); print(u.find_spec('grader.suites.gru'))")
+    assert probe.returncode == 0, probe.stderr
+    where, solutions, suite = probe.stdout.split()
+    assert Path(where).is_relative_to(handout)
+    assert solutions == "None" and suite == "None"
+
+
+def test_only_the_learner_commands_exist(python, handout):
+    shown = grade(python, handout, "--help")
+    assert shown.returncode == 0, shown.stderr
+    assert all(name in shown.stdout for name in ("check", "submit", "doctor"))
+    assert not any(f"  {name} " in shown.stdout for name in ("batch", "verify", "handout", "exam"))
+
+
+def test_stubs_fail_every_public_check_with_not_implemented(python, handout):
+    result = grade(python, handout, "check")
+    assert result.returncode == 1, result.stderr
+    out = result.stdout
+    assert f"Total: 0/{total_points(handout):g}" in out
+    assert out.count("is not implemented yet") == len(json.loads((handout / INDEX).read_text())["checks"])
+    assert "Hidden checks with fresh random inputs run when your submission is graded" in out
+    assert all(name in out for name in EXERCISES)
+
+
+def test_a_correct_solution_passes_every_public_check(python, handout, tmp_path):
+    folder = tmp_path / "exercises"
+    folder.mkdir()
+    for name in EXERCISE_FILES:
+        shutil.copyfile(REPO / "solutions" / name, folder / name)
+    result = grade(python, handout, "check", "--dir", str(folder))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Total: {total_points(handout):g}/{total_points(handout):g}" in result.stdout
+    one = grade(python, handout, "check", "gru", "--dir", str(folder))
+    assert one.returncode == 0 and "lstm" not in one.stdout
+    assert f"Total: {total_points(handout, 'gru'):g}/{total_points(handout, 'gru'):g}" in one.stdout
+
+
+def test_a_wrong_answer_gets_the_full_graders_feedback(python, handout, tmp_path):
+    folder = tmp_path / "wrong"
+    folder.mkdir()
+    text = (REPO / "solutions/gates.py").read_text()
+    (folder / "gates.py").write_text(text + "\n\n_right = gate\n\ndef gate(x, h_prev, W, U, b):\n"
+                                     "    return 0.9 * _right(x, h_prev, W, U, b)\n")
+    result = grade(python, handout, "check", "gates", "--dir", str(folder))
+    assert result.returncode == 1
+    out = result.stdout
+    assert "✓ sigmoid" in out and "✗ gate" in out
+    assert "differ" in out and "Hint: A gate is σ(x Wᵀ + h_prev Uᵀ + b)" in out
+
+
+def test_submit_from_the_handout_makes_an_archive_the_grader_accepts(python, handout, tmp_path):
+    result = grade(python, handout, "submit", "--learner", "ada_l", "--out", str(tmp_path / "ada_l.zip"))
+    assert result.returncode == 0, result.stderr
+    assert "Missing: none" in result.stdout
+    extracted = extract_submission(tmp_path / "ada_l.zip", tmp_path)
+    assert extracted.learner == "ada_l"
+    with zipfile.ZipFile(tmp_path / "ada_l.zip") as archive:
+        assert sorted(archive.namelist()) == sorted([*EXERCISE_FILES, "MANIFEST.json"])
+    for name in EXERCISE_FILES:
+        assert (extracted.path / name).read_bytes() == (handout / "exercises" / name).read_bytes()
+
+
+def test_an_uninstalled_handout_says_how_to_install(handout):
+    """The project's python with PYTHONPATH=handout: the sandbox would start the repository's grader."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": str(handout), "LC_ALL": "C.UTF-8"}
+    result = subprocess.run([sys.executable, "-m", "grader.cli", "check"], cwd=handout, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    assert "pip install -e ." in result.stderr
