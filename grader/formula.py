@@ -7,13 +7,14 @@ Learner text never reaches ``eval``, ``sympify`` or ``parse_expr``. It goes thro
    forms are read as their ASCII equivalents first: ``^`` is power, ``²``/``³`` are ``**2``/``**3``,
    ``×``/``·`` are ``*`` and ``−`` (U+2212) is ``-``.
 2. **Resolve names and implicit products.** A name that is one of the allowed symbols stands for
-   itself (an exact symbol name always wins over splitting it). A name that is not, but splits in exactly one way into allowed symbols, is their product:
-   with symbols ``d, h`` the name ``hd`` means ``h*d`` and ``hdh`` means ``h*d*h``. A name that splits
-   in no way is an unknown symbol; one that splits in several ways (possible only with multi-letter
-   symbols) is rejected as ambiguous. Juxtaposition is multiplication where maths writes it that way:
-   number or name or ``)`` followed by a name or ``(`` (``3h``, ``2(d+h)``, ``h(d+1)``, ``(d+1)(h+1)``,
-   ``h d``). Two numbers side by side, or a name or ``)`` followed by a number, is an error rather
-   than a guess.
+   itself (an exact symbol name always wins over splitting it). A name that is not, but splits in
+   exactly one way into allowed symbols, is their product: with symbols ``d, h`` the name ``hd``
+   means ``h*d`` and ``hdh`` means ``h*d*h``. A name that splits in no way is an unknown symbol;
+   one that splits in several ways (possible only with multi-letter symbols) is rejected as
+   ambiguous. Juxtaposition is multiplication where maths writes it that way: a number, name or
+   ``)`` followed by a name or ``(`` (``3h``, ``2(d+h)``, ``h(d+1)``, ``(d+1)(h+1)``, ``h d``).
+   Two numbers side by side, or a name or ``)`` followed by a number, is an error rather than a
+   guess.
 3. **Parse with** ``ast.parse(mode="eval")`` the re-assembled text (which now contains only allowed
    tokens) and walk the tree, accepting only numbers, allowed names, binary ``+ - * / **``, unary
    ``+ -`` and parentheses. An exponent must be a non-negative integer literal no larger than

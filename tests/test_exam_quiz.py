@@ -68,3 +68,22 @@ def test_quiz_is_deterministic_for_a_seed():
     a = [v.to_dict() for v in pick_questions(None, 5, 42)]
     b = [v.to_dict() for v in pick_questions(None, 5, 42)]
     assert a == b and len({v["qid"] for v in a}) == 5
+
+
+def test_quiz_without_solutions_keeps_conceptual_questions(monkeypatch):
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_solutions(name, *args, **kwargs):
+        if name == "solutions" or name.startswith("solutions."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_solutions)
+    import importlib
+    real_im = importlib.import_module
+    monkeypatch.setattr(importlib, "import_module",
+                        lambda name, *a: no_solutions(name) if name.startswith("solutions") else real_im(name, *a))
+    variants = pick_questions("params", 10, 1)
+    assert variants and all(v.kind not in ("numeric", "formula") for v in variants)

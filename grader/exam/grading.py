@@ -198,7 +198,7 @@ def grade_answers(paper: Paper, answers: dict[str, Any]) -> SubmissionResult:
         v = q.variant
         out = score_answer(v, answers.get(q.label), q.partial_credit)
         score = round(q.points * out.fraction, 6)
-        points = f"{score:g}/{q.points:g} point{'s' if q.points != 1 else ''}"
+        points = f"{round(score, 2):g}/{q.points:g} point{'s' if q.points != 1 else ''}"
         message = f"{q.label} ({KIND_LABELS[v.kind]}, {points}): {out.message}"
         if out.misconception:
             message += f" Likely cause: {out.misconception}"

@@ -26,8 +26,22 @@ class QuizSummary:
     first_try: int = 0
 
 
+def _available(q) -> bool:
+    """Numeric and formula keys come from ``solutions/``; where it is absent (a learner handout)
+    those questions are left out and the conceptual ones remain."""
+    if q.kind not in ("numeric", "formula"):
+        return True
+    try:
+        q.variant(derived_rng("probe", q.qid))
+    except ModuleNotFoundError as err:
+        if (err.name or "").split(".")[0] == "solutions":
+            return False
+        raise
+    return True
+
+
 def pick_questions(topic: str | None, count: int, seed: int) -> list[Variant]:
-    pool = [q for q in BANK.values() if topic is None or q.topic == topic]
+    pool = [q for q in BANK.values() if (topic is None or q.topic == topic) and _available(q)]
     rng = derived_rng("quiz", seed, topic or "all")
     chosen = rng.sample(pool, min(count, len(pool)))
     return [q.variant(derived_rng("quiz-variant", seed, q.qid)) for q in chosen]

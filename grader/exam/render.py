@@ -13,7 +13,7 @@ TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "exam"
 
 
 def _points(value: float) -> str:
-    return f"{float(value):g}"
+    return f"{round(float(value), 2):g}"
 
 
 def _oneline(value: object) -> str:
