@@ -1,11 +1,26 @@
-"""Grade a whole class: find the submissions, grade each, write per-learner reports and a summary.
+"""Grade a whole class: find the submissions, grade them in parallel, keep every result in the gradebook.
 
 A submission is a sub-folder of the submissions folder (``SUBMISSIONS/alice/gru.py``) or a
 ``.zip`` archive made by ``grade submit`` (``SUBMISSIONS/alice.zip``). One learner's broken folder
 or archive never stops the batch: it is recorded as a failure with its reason.
+
+The steps of ``run_batch``, in order:
+  1. ``discover``  — the submissions, and the entries that are not submissions (with why)
+  2. ``plan``      — each submission's content hash; those already graded with the same batch seed,
+     grader version and suite are reused from the gradebook, the rest become tasks
+  3. grade         — the tasks on a pool of fork-server workers (``grader.pool``); each result is
+     committed to the gradebook in its own transaction as soon as it arrives
+  4. write         — per-learner reports (by the workers), the class summary, dashboard and exports
+
+Seeds: the batch has one seed (given, or kept in the gradebook so a re-run resumes, or drawn
+fresh), and each learner grades with ``learner_seed(batch_seed, learner)``. Inputs therefore
+differ per learner and per batch seed, as DESIGN.md asks, while every result depends only on the
+learner's files and the batch seed, never on the number of workers or the order of grading.
 """
 from __future__ import annotations
 
+import hashlib
+import random
 import re
 import shutil
 import tempfile
@@ -14,15 +29,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from grader.archive import ArchiveError, extract_submission
+from grader import __version__
+from grader.archive import ArchiveError, extract_submission, read_submission
+from grader.archive.manifest import MANIFEST_NAME
 from grader.catalog import EXERCISE_FILES
 from grader.engine import grade_submission
+from grader.gradebook import Gradebook, GradingKey
 from grader.model import SubmissionResult
-from grader.report.render import write_class_summary, write_learner_reports
-from grader.sandbox.client import ForkServer
+from grader.pool import GradingPool, PoolKind, ReportMode, Task, TaskOutcome
+from grader.sandbox.client import MAX_SUBMISSION_FILE_BYTES, MAX_SUBMISSION_FILES, ForkServer
 from grader.suites import Check
 
 LEARNER_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
+GRADING_CODE = ("solutions", "grader/suites", "grader/judge.py", "grader/compare.py", "grader/engine.py",
+                "grader/reference.py")
+_ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -39,8 +60,29 @@ class Submission:
 
 @dataclass
 class BatchOutcome:
+    """What a batch produced: the class's results (sorted by learner) and who could not be graded."""
+
     results: list[SubmissionResult] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)  # learner -> why it could not be graded
+    batch_seed: int = 0
+    graded: list[str] = field(default_factory=list)  # graded in this run
+    reused: list[str] = field(default_factory=list)  # taken from the gradebook unchanged
+    latencies: dict[str, float] = field(default_factory=dict)  # learner -> seconds in its worker
+
+
+@dataclass
+class BatchOptions:
+    """How to run a batch; the defaults suit a class on one machine."""
+
+    seed: int | None = None  # None: the gradebook's batch seed (resume), else a fresh one
+    workers: int | None = None  # None: one per core
+    pool: PoolKind = "process"
+    gradebook: Path | None = None  # None: OUT/gradebook.sqlite
+    reports: ReportMode = "all"
+    class_outputs: bool = True  # index.html, summary.md, dashboard.html, grades.csv, junit.xml
+
+
+ProgressHook = Callable[[str, SubmissionResult | None, bool], None]  # learner, result, reused
 
 
 def discover(submissions_dir: Path) -> tuple[list[Submission], dict[str, str]]:
@@ -88,22 +130,171 @@ def grade_one(submission: Submission, checks: list[Check], sandbox: ForkServer, 
         return grade_submission(folder, submission.learner, checks, sandbox=sandbox, seed=seed)
 
 
-def run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], *, seed: int,
-              on_done: Callable[[Submission, SubmissionResult | None], None] | None = None) -> BatchOutcome:
-    """Grade every submission in turn, writing ``out_dir/<learner>/`` reports and the class summary."""
+# -- identities: what makes two gradings the same -------------------------------------------------
+
+
+def learner_seed(batch_seed: int, learner: str) -> int:
+    """The learner's own grading seed: fixed by the batch seed and the learner id, nothing else."""
+    digest = hashlib.sha256(f"{batch_seed}:{learner}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+
+
+def content_hash(submission: Submission) -> str:
+    """SHA-256 over the files that would be graded (name and bytes), the same for folder and archive.
+
+    A folder contributes its top-level ``.py`` files as the sandbox copies them (regular files,
+    size and count capped); an archive its vetted exercise files. An archive that cannot be read
+    is identified by its raw bytes, so its rejection is remembered too.
+    """
+    files: dict[str, bytes] = {}
+    if submission.is_archive:
+        try:
+            _, contents = read_submission(submission.path)
+        except ArchiveError:
+            return "raw:" + hashlib.sha256(submission.path.read_bytes()).hexdigest()
+        files = {name: data for name, data in contents.items() if name != MANIFEST_NAME}
+    else:
+        for path in sorted(submission.path.glob("*.py")):
+            if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_SUBMISSION_FILE_BYTES:
+                continue
+            files[path.name] = path.read_bytes()
+            if len(files) >= MAX_SUBMISSION_FILES:
+                break
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(f"{name}\0{hashlib.sha256(files[name]).hexdigest()}\n".encode())
+    return digest.hexdigest()
+
+
+def suite_hash(checks: list[Check]) -> str:
+    """A fingerprint of what grading means: the checks' ids, points and visibility, and the grading code."""
+    digest = hashlib.sha256()
+    for check in checks:
+        digest.update(f"{check.check_id}|{check.points}|{check.visibility}|{check.kind}|{check.tolerance}\n".encode())
+    for part in GRADING_CODE:
+        base = _ROOT / part
+        for path in sorted(base.rglob("*.py")) if base.is_dir() else [base]:
+            if path.is_file():
+                digest.update(path.relative_to(_ROOT).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# -- the batch -------------------------------------------------------------------------------------
+
+
+def choose_batch_seed(book: Gradebook, seed: int | None) -> int:
+    """The given seed, else the one the gradebook's last batch used (so a re-run resumes), else a new one."""
+    if seed is None:
+        stored = book.get_meta("batch_seed")
+        seed = int(stored) if stored is not None else random.SystemRandom().randrange(2**31)
+    book.set_meta("batch_seed", str(seed))
+    return seed
+
+
+def run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], *, seed: int | None = None,
+              options: BatchOptions | None = None, on_start: Callable[[int, int], None] | None = None,
+              on_done: ProgressHook | None = None) -> BatchOutcome:
+    """Grade every submission not already in the gradebook; write reports, summary and exports to ``out_dir``.
+
+    ``on_start(total, to_grade)`` is called once planning is done; ``on_done(learner, result,
+    reused)`` after each submission (``result`` is None when it could not be graded).
+    """
+    options = options or BatchOptions()
+    if seed is not None:
+        options.seed = seed
+    out_dir.mkdir(parents=True, exist_ok=True)
     submissions, skipped = discover(submissions_dir)
     outcome = BatchOutcome(failures=dict(skipped))
-    with ForkServer() as sandbox:
+    check_ids = tuple(c.check_id for c in checks)
+    version_key = suite_hash(checks)
+    with Gradebook(options.gradebook or out_dir / "gradebook.sqlite") as book:
+        outcome.batch_seed = choose_batch_seed(book, options.seed)
+        keys = {s.learner: GradingKey(s.learner, content_hash(s), outcome.batch_seed, __version__, version_key)
+                for s in submissions}
+        tasks, reused = [], {}
         for submission in submissions:
-            try:
-                result = grade_one(submission, checks, sandbox, seed)
-            except ArchiveError as exc:
-                outcome.failures[submission.learner] = str(exc)
-                result = None
-            if result is not None:
-                write_learner_reports(result, out_dir / submission.learner)
-                outcome.results.append(result)
+            stored = book.reusable(keys[submission.learner])
+            if stored is None:
+                tasks.append(Task(submission.learner, str(submission.path),
+                                  learner_seed(outcome.batch_seed, submission.learner), check_ids,
+                                  str(out_dir), options.reports))
+            else:
+                reused[submission.learner] = stored
+        if on_start:
+            on_start(len(submissions), len(tasks))
+        render = []
+        for learner, stored in reused.items():
+            outcome.reused.append(learner)
+            if stored.result is None:
+                outcome.failures[learner] = stored.reason
+            else:
+                outcome.results.append(stored.result)
+                if options.reports != "none" and not _reports_current(stored.result, out_dir / learner):
+                    render.append(Task(learner, "", stored.result.seed or 0, check_ids, str(out_dir),
+                                       options.reports, result=stored.result.to_dict()))
             if on_done:
-                on_done(submission, result)
-    write_class_summary(outcome.results, out_dir, outcome.failures)
+                on_done(learner, stored.result, True)
+        sources = {s.learner: str(s.path) for s in submissions}
+        pool = GradingPool(options.workers, options.pool)
+        for done in pool.run(tasks + render):
+            if done.learner in reused:
+                continue  # only its reports were rewritten
+            result = _commit(book, keys[done.learner], sources[done.learner], done, outcome)
+            if on_done:
+                on_done(done.learner, result, False)
+    outcome.results.sort(key=lambda r: r.learner)
+    outcome.graded.sort()
+    outcome.reused.sort()
+    if options.class_outputs:
+        write_class_outputs(outcome, out_dir)
     return outcome
+
+
+def _commit(book: Gradebook, key: GradingKey, source: str, done: TaskOutcome,
+            outcome: BatchOutcome) -> SubmissionResult | None:
+    """Store one worker's outcome in its own transaction and add it to the batch outcome."""
+    outcome.latencies[done.learner] = done.latency_s
+    if done.rejected:
+        book.record(key, source, None, status="rejected", reason=done.rejected)
+        outcome.failures[done.learner] = done.rejected
+        return None
+    if done.crashed or done.result is None:
+        reason = f"the grader failed on this submission ({done.crashed}); re-run the batch to retry"
+        book.record(key, source, None, status="grader_error", reason=reason)
+        outcome.failures[done.learner] = reason
+        return None
+    result = SubmissionResult.from_dict(done.result)
+    grader_fault = any(c.details.get("error_kind") == "grader" for c in result.checks)
+    book.record(key, source, result, status="grader_error" if grader_fault else "graded")
+    if done.report_error:
+        result.notes.append(f"The reports of this submission could not be written: {done.report_error}")
+    outcome.results.append(result)
+    outcome.graded.append(done.learner)
+    return result
+
+
+def _reports_current(result: SubmissionResult, folder: Path) -> bool:
+    """Whether ``folder/result.json`` already holds exactly this result (so its reports need no rewrite)."""
+    import json
+
+    path = folder / "result.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) == json.loads(json.dumps(result.to_dict()))
+    except (OSError, ValueError):
+        return False
+
+
+def write_class_outputs(outcome: BatchOutcome, out_dir: Path) -> dict[str, Path]:
+    """The class summary (``index.html``, ``summary.md``), ``dashboard.html``, ``grades.csv`` and ``junit.xml``."""
+    from grader.export.csv_grades import write_csv
+    from grader.export.junit import write_junit
+    from grader.report.dashboard import write_dashboard
+    from grader.report.render import write_class_summary
+
+    return {
+        "summary": write_class_summary(outcome.results, out_dir, outcome.failures),
+        "dashboard": write_dashboard(outcome.results, out_dir / "dashboard.html", failures=outcome.failures,
+                                     latencies=outcome.latencies),
+        "csv": write_csv(outcome.results, out_dir / "grades.csv", failures=outcome.failures),
+        "junit": write_junit(outcome.results, out_dir / "junit.xml"),
+    }
