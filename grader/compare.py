@@ -116,18 +116,37 @@ def _value_mismatch(label, expected, got, close, tolerance, axes) -> PartResult:
     details: dict[str, Any] = {"mismatched": count, "total": total, "max_abs_diff": float(difference.max()),
                                "index": list(where)}
     if "t" in axes and expected.ndim == len(axes):
-        details["error_over_time"] = _error_over_time(difference, axes, expected.shape)
+        details["error_over_time"] = error_over_time(difference, axes, expected.shape)
         first_t = int(np.argwhere(~close)[:, axes.index("t")].min())
         details["first_bad_t"] = first_t
     text = (f"{label} is not close to the reference: {count} of {total} elements differ. "
             f"Largest absolute difference {difference.max():.3g} at {list(where)}"
             f"{_locate(where, expected.shape, axes)} (allowed {tolerance.describe()}).")
     if "first_bad_t" in details:
-        text += f" The first wrong time step is t = {details['first_bad_t'] + 1} of T = {expected.shape[axes.index('t')]}."
+        text += f" The first wrong time step is t = {details['first_bad_t'] + 1} of T = {expected.shape[axes.index('t')]}"
+        text += _directions_text(close, axes, details) + "."
     return PartResult(label, False, "values", text, details)
 
 
-def _error_over_time(difference: np.ndarray, axes: tuple[str, ...], shape: tuple[int, ...]) -> dict[str, list[float]]:
+def _directions_text(close: np.ndarray, axes: tuple[str, ...], details: dict[str, Any]) -> str:
+    """`` (backward direction; the forward direction matches)`` when the last axis holds [→h ; ←h]."""
+    if "dir" not in axes:
+        return ""
+    half, t_axis = close.shape[-1] // 2, axes.index("t")
+    firsts = {}
+    for name, part in (("forward", close[..., :half]), ("backward", close[..., half:])):
+        bad = np.argwhere(~part)[:, t_axis]
+        firsts[name] = int(bad.min()) if bad.size else None
+    details["first_bad_t_by_direction"] = firsts
+    wrong = [name for name, t in firsts.items() if t is not None]
+    if len(wrong) == 2:
+        return " (both directions differ: forward from t = {}, backward from t = {})".format(
+            firsts["forward"] + 1, firsts["backward"] + 1)
+    right = "backward" if wrong == ["forward"] else "forward"
+    return f" ({wrong[0]} direction; the {right} direction matches)"
+
+
+def error_over_time(difference: np.ndarray, axes: tuple[str, ...], shape: tuple[int, ...]) -> dict[str, list[float]]:
     """Largest |error| per time step, split into forward and backward halves when ``dir`` is known."""
     t_axis = axes.index("t")
     moved = np.moveaxis(difference, t_axis, 0).reshape(shape[t_axis], -1, shape[-1])

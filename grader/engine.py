@@ -5,9 +5,12 @@ The steps, in order (each a small function):
   2. ``prepare``  — inputs from the seed and expected values from ``solutions/`` (trusted process)
   3. ``execute``  — every call in one sandboxed run (a crash costs only the calls it hit)
   4. ``judge``    — outcomes → ``CheckResult`` objects
+  5. ``diagnose`` — failing checks get a matched misconception or where the error starts
 """
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,7 +19,7 @@ from typing import Callable
 from grader import __version__
 from grader.judge import Prepared, judge
 from grader.model import CheckResult, SubmissionResult
-from grader.reference import expected_value
+from grader.reference import expected_value, solutions_available
 from grader.sandbox.client import Call, ForkServer, SandboxFailure
 from grader.sandbox.confine import file_isolation_active
 from grader.suites import Check
@@ -60,13 +63,28 @@ def grade_submission(submission_dir: Path, learner: str, checks: list[Check], *,
         result.notes.append(f"The grader's sandbox failed ({exc}); these checks must be re-run.")
         result.duration_s = time.perf_counter() - started
         return result
-    position = 0
+    position, groups = 0, []
     for item in prepared:
-        outcomes = report.outcomes[position:position + len(item.cases)]
+        groups.append(report.outcomes[position:position + len(item.cases)])
         position += len(item.cases)
-        result.checks.append(judge(item, outcomes))
+        result.checks.append(judge(item, groups[-1]))
+    _diagnose(prepared, groups, result.checks, sandbox, Path(submission_dir))
     result.duration_s = round(time.perf_counter() - started, 4)
     return result
+
+
+def _diagnose(prepared: list[Prepared], groups: list, checks: list[CheckResult], sandbox: ForkServer,
+              submission_dir: Path) -> None:
+    """Name misconceptions and localise errors (``grader.diagnose``), where the full grader is installed.
+
+    Imported by name: a learner handout ships neither ``grader.diagnose`` nor ``solutions/``.
+    """
+    if all(c.status == "passed" for c in checks) or not solutions_available():
+        return
+    if importlib.util.find_spec("grader.diagnose") is None:
+        return
+    importlib.import_module("grader.diagnose").diagnose(prepared, groups, checks, sandbox=sandbox,
+                                                        submission_dir=submission_dir)
 
 
 def _grader_fault(item: Prepared, exc: Exception) -> CheckResult:

@@ -70,12 +70,17 @@ def _judge_array(result: CheckResult, check: Check, expected: Any, outcome: Outc
     parts = [compare_array(name, exp, got, check.tolerance, check.axes.get(name, _default_axes(name, check)),
                            hidden=check.visibility == "hidden")
              for name, exp, got in leaves]
-    warnings = [kind for kind in outcome.fp_errors if kind != "underflow"]  # underflow to 0 is exact here
+    warnings = fp_warnings(outcome)
     if check.forbid_fp_warnings and warnings:
         parts.append(PartResult("warnings", False, "fp",
                                 f"NumPy reported floating-point problems ({', '.join(warnings)}) "
                                 "while computing this; the result must come without overflow warnings."))
     return _finish(result, parts, len(parts))
+
+
+def fp_warnings(outcome: Outcome) -> list[str]:
+    """The floating-point problems NumPy reported for a call; underflow to 0 is exact here, so not one."""
+    return [kind for kind in outcome.fp_errors if kind != "underflow"]
 
 
 def _default_axes(name: str, check: Check) -> tuple[str, ...]:

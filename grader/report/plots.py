@@ -8,12 +8,19 @@ from grader.model import CheckResult
 
 
 def error_over_time_png(check: CheckResult) -> str | None:
-    """Largest |learner − reference| per time step, per direction, for a failing sequence output."""
+    """Largest |learner − reference| per time step for a failing sequence output.
+
+    One curve per direction (bidirectional outputs), or per layer and direction when diagnosis ran
+    the learner's stack on its first layers (``details["error_over_time"]``, set by ``grader.diagnose``).
+    """
     curves = None
     for part in check.details.get("parts", []):
         if part.get("error_over_time"):
             curves = (part["label"], part["error_over_time"], part.get("first_bad_t"))
             break
+    if check.details.get("error_over_time"):
+        curves = ("top layer" if curves is None else curves[0], check.details["error_over_time"],
+                  None if curves is None else curves[2])
     if curves is None:
         return None
     import matplotlib

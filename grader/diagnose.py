@@ -1,0 +1,180 @@
+"""Explain failing checks: name a known misconception, and say where the error starts.
+
+Runs in the trusted process after judging, on the same inputs. For each failing check:
+
+1. localise: for a cell (``gru_cell``, ``lstm_cell``) call the learner's own gate functions on the
+   check's inputs and say which piece is already wrong; for a stack of layers call the learner's
+   function on the first 1, 2, … layers and say which layer is the first wrong one (with one
+   error-over-time curve per layer and direction for the HTML plot). These calls go to the
+   sandbox in one extra run, made only when such a check fails. Only inputs cross: the pieces
+   that take gate values (``candidate_state``, ``cell_update``, ``hidden_state``) get fresh
+   random ones, never the reference's.
+2. match: if the learner's output equals a misconception's (``grader.misconceptions.match``),
+   record ``details["misconception"] = {"id", "message"}`` and end the message with its text.
+
+The message keeps DESIGN.md's order: what differs and where, then the likely cause (the hint is
+rendered after it). Diagnosis never changes a score, and a failure inside it changes nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from grader.compare import compare_array, error_over_time
+from grader.judge import Prepared
+from grader.misconceptions.match import find_misconception
+from grader.model import CheckResult
+from grader.reference import expected_value
+from grader.sandbox.client import Call, ForkServer, Outcome, SandboxFailure
+
+# Errors that leave nothing to explain: the function is absent, unfinished or never ran.
+UNEXPLAINED_ERRORS = {"missing", "not_implemented", "import", "timeout", "crash", "grader"}
+LAYERED = ("stacked_forward", "deep_bidirectional_forward")
+
+
+def _same(args: tuple, rng: np.random.Generator) -> tuple:
+    return args[:2] + args[-1:]  # (x, h_prev, params), dropping c_prev for an LSTM
+
+
+def _with_r(args: tuple, rng: np.random.Generator) -> tuple:
+    x, h_prev, params = args
+    return (x, h_prev, rng.uniform(0.1, 0.9, size=h_prev.shape), params)
+
+
+def _cell_inputs(args: tuple, rng: np.random.Generator) -> tuple:
+    c_prev = args[2]
+    f, i = rng.uniform(0.1, 0.9, size=(2, *c_prev.shape))
+    return (c_prev, f, i, rng.uniform(-0.9, 0.9, size=c_prev.shape))
+
+
+def _hidden_inputs(args: tuple, rng: np.random.Generator) -> tuple:
+    c_prev = args[2]
+    return (rng.uniform(0.1, 0.9, size=c_prev.shape), rng.uniform(-2.0, 2.0, size=c_prev.shape))
+
+
+# cell function -> (piece function, symbol, inputs from the cell's args), and how the pieces combine
+PIECES: dict[str, list[tuple[str, str, Callable[[tuple, np.random.Generator], tuple]]]] = {
+    "gru_cell": [("reset_gate", "r", _same), ("update_gate", "z", _same), ("candidate_state", "h~", _with_r)],
+    "lstm_cell": [("forget_gate", "f", _same), ("input_gate", "i", _same), ("output_gate", "o", _same),
+                  ("candidate_cell", "c~", _same), ("cell_update", "c", _cell_inputs),
+                  ("hidden_state", "h", _hidden_inputs)],
+}
+COMBINED = {"gru_cell": "h = (1 − z) ⊙ h_prev + z ⊙ h~ from your r, z and h~",
+            "lstm_cell": "the step wires them together: each gate reads (x, h_prev), then c and h"}
+
+
+@dataclass
+class Probe:
+    """One extra call on the learner's code for localisation, with the reference's answer."""
+
+    item: Prepared
+    function: str
+    label: str  # the symbol (gate pieces) or the number of layers run
+    args: tuple
+    expected: Any
+
+
+def diagnose(prepared: list[Prepared], outcomes: list[list[Outcome]], results: list[CheckResult], *,
+             sandbox: ForkServer, submission_dir: Path) -> None:
+    """Add localisation and a matched misconception to each failing result, in place."""
+    failing = [(p, o, r) for p, o, r in zip(prepared, outcomes, results)
+               if r.status != "passed" and r.details.get("error_kind") not in UNEXPLAINED_ERRORS]
+    probes = [probe for item, learner, _ in failing for probe in _plan(item, learner)]
+    answers = _run_probes(probes, sandbox, submission_dir)
+    for item, learner, result in failing:
+        try:
+            mine = [(probe, answers.get(id(probe))) for probe in probes if probe.item is item]
+            _explain(item, learner, result, mine)
+        except Exception as exc:  # noqa: BLE001 - feedback extras must never cost a grade
+            result.details["diagnosis_error"] = f"{type(exc).__name__}: {exc}"
+
+
+def _plan(item: Prepared, learner: list[Outcome]) -> list[Probe]:
+    check, args = item.check, item.cases[0] if item.cases else ()
+    if check.function in PIECES:
+        rng = check.rng(item.seed + 1_000_003)  # fresh gate values, unrelated to the check's own draw
+        probes = []
+        for function, symbol, make in PIECES[check.function]:
+            piece_args = make(args, rng)
+            probes.append(Probe(item, function, symbol, piece_args, expected_value(check.exercise, function, piece_args)))
+        return probes
+    if check.function in LAYERED and len(args[1]) > 1 and learner and learner[0].ok:
+        xs, layers, cell = args
+        return [Probe(item, check.function, str(n), (xs, layers[:n], cell),
+                      expected_value(check.exercise, check.function, (xs, layers[:n], cell)))
+                for n in range(1, len(layers))]
+    return []
+
+
+def _run_probes(probes: list[Probe], sandbox: ForkServer, submission_dir: Path) -> dict[int, Outcome]:
+    if not probes:
+        return {}
+    calls = [Call(p.item.check.exercise, p.function, p.args) for p in probes]
+    try:
+        report = sandbox.run(submission_dir, calls)
+    except SandboxFailure:
+        return {}
+    return {id(p): o for p, o in zip(probes, report.outcomes)}
+
+
+def _explain(item: Prepared, learner: list[Outcome], result: CheckResult, probes: list) -> None:
+    lines = []
+    if item.check.function in PIECES and probes:
+        lines.append(_pieces_text(item, probes, result))
+    elif item.check.function in LAYERED and len(item.cases[0][1]) > 1 and learner and learner[0].ok:
+        lines.append(_layers_text(item, learner[0], probes, result))
+    misconception = find_misconception(item, learner)
+    if misconception is not None:
+        result.details["misconception"] = {"id": misconception.id, "message": misconception.message}
+        lines.append(misconception.message)
+    result.message = "\n".join(line for line in [result.message, *lines] if line)
+
+
+def _agrees(probe: Probe, outcome: Outcome | None, label: str, tolerance) -> bool | None:
+    if outcome is None or (not outcome.ok and outcome.kind in UNEXPLAINED_ERRORS):
+        return None
+    return outcome.ok and compare_array(label, probe.expected, outcome.value, tolerance).ok
+
+
+def _pieces_text(item: Prepared, probes: list, result: CheckResult) -> str:
+    verdicts = {probe.label: _agrees(probe, outcome, probe.label, item.check.tolerance) for probe, outcome in probes}
+    result.details["pieces"] = verdicts
+    marks = ", ".join(f"{p.label} {'✓' if verdicts[p.label] else '✗' if verdicts[p.label] is False else '–'} "
+                      f"({p.function})" for p, _ in probes)
+    text = f"Your own functions on these inputs: {marks}."
+    wrong = [p for p, _ in probes if verdicts[p.label] is False]
+    if wrong:
+        return text + f" The first wrong piece is {wrong[0].label}: fix {wrong[0].function} first."
+    if all(verdicts.values()):
+        return text + f" All pieces are right, so the mistake is in {item.check.function}: {COMBINED[item.check.function]}."
+    return text
+
+
+def _layers_text(item: Prepared, full: Outcome, probes: list, result: CheckResult) -> str:
+    """Which layer goes wrong first; one error curve per layer (and direction) for the plot."""
+    check, (xs, layers, cell) = item.check, item.cases[0]
+    runs = [(int(p.label), p.expected, o) for p, o in probes] + [(len(layers), item.expected[0], full)]
+    axes = ("t", "n", "dir") if check.function == "deep_bidirectional_forward" else ("t", "n", "unit")
+    curves, first_bad = {}, None
+    for count, expected, outcome in runs:
+        exp = expected if check.function == "deep_bidirectional_forward" else expected[0]
+        got = outcome.value if outcome is not None and outcome.ok else None
+        got = got[0] if check.function == "stacked_forward" and isinstance(got, (list, tuple)) and got else got
+        same_shape = isinstance(got, np.ndarray) and got.shape == np.shape(exp) and got.dtype == np.float64
+        if same_shape:
+            for name, values in error_over_time(np.abs(got - exp), axes, exp.shape).items():
+                curves[f"layer {count}" + ("" if name == "all" else f" {name}")] = values
+        if first_bad is None and not (same_shape and compare_array("top", exp, got, check.tolerance).ok):
+            first_bad = count
+    if curves:
+        result.details["error_over_time"] = curves
+    if first_bad is None:
+        return ""
+    result.details["first_bad_layer"] = first_bad
+    if first_bad == 1:
+        return "Layer 1 on its own already differs from the reference: check one layer before stacking."
+    return (f"Run with layers 1 … {first_bad - 1} only, your function matches the reference; the error starts "
+            f"at layer {first_bad}, which should read the outputs of layer {first_bad - 1} and start from zero states.")

@@ -1,0 +1,55 @@
+"""What a misconception is: a named, wrong-on-purpose variant of the reference with its feedback.
+
+A variant is written as ordinary Python functions, each replacing one function of one module of
+``solutions/`` (``patches`` maps ``"module.function"`` to the replacement). Every other function
+stays the reference's, so a patched cell spreads into the sequences, stacks and bidirectional
+layers built on it, exactly as a learner's mistake does. ``targets`` lists the contract functions
+whose outputs the variant changes; the feedback says what the variant computes (``mixup``), the
+course's equation it violates (``equation``) and how to fix it (``fix``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+# Contract functions built on one cell type, or on any layer loop.
+LAYER_USERS = ("stacked_forward", "bidirectional_forward", "deep_bidirectional_forward")
+RNN_USERS = ("rnn_cell", "rnn_forward", *LAYER_USERS)
+GRU_USERS = ("gru_cell", "gru_forward", *LAYER_USERS)
+LSTM_USERS = ("lstm_cell", "lstm_forward", *LAYER_USERS)
+SEQUENCE_FUNCTIONS = ("rnn_forward", "gru_forward", "lstm_forward")
+
+
+@dataclass(frozen=True)
+class Misconception:
+    """One known mistake. ``exercise`` is where it is taught; ``id`` is a verb_object name."""
+
+    id: str
+    exercise: str
+    patches: dict[str, Callable]
+    targets: tuple[str, ...]
+    mixup: str
+    equation: str
+    fix: str
+
+    @property
+    def message(self) -> str:
+        """The learner-facing "likely cause", in the course's notation."""
+        return f"This matches a known mix-up: {self.mixup}.\nThe course uses {self.equation}: {self.fix}."
+
+
+_REGISTRY: dict[str, Misconception] = {}
+
+
+def register(*items: Misconception) -> None:
+    for item in items:
+        if item.id in _REGISTRY:
+            raise ValueError(f"duplicate misconception id {item.id!r}")
+        for key in item.patches:
+            if key.count(".") != 1:
+                raise ValueError(f"{item.id}: patch key {key!r} must read 'module.function'")
+        _REGISTRY[item.id] = item
+
+
+def registered() -> list[Misconception]:
+    return list(_REGISTRY.values())

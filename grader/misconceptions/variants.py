@@ -1,0 +1,138 @@
+"""Turn a misconception into code: a submission folder, or a private package in the trusted process.
+
+Both come from the same text: every file of ``solutions/`` with the variant's functions appended to
+the module they patch (``name = replacement`` after the replacement's source), plus the imports
+the replacement needs. Since every other module reads the patched name at import, the mistake
+spreads exactly as a learner's would. ``run_variant`` calls the variant on a check's cases and
+returns ``Outcome`` objects shaped like the sandbox's (values round-tripped through the wire).
+"""
+from __future__ import annotations
+
+import copy
+import importlib
+import inspect
+import shutil
+import sys
+import tempfile
+import types
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from grader.catalog import EXERCISE_FILES, EXERCISES
+from grader.misconceptions.base import Misconception
+from grader.sandbox import wire
+from grader.sandbox.client import Outcome
+
+
+def solutions_dir() -> Path:
+    import solutions
+
+    return Path(solutions.__file__).resolve().parent
+
+
+def _free_names(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _free_names(const)
+    return names
+
+
+def _imports_for(function: Callable, module: str) -> list[str]:
+    """Import lines giving ``function`` the names it uses that ``solutions.<module>`` lacks."""
+    target = importlib.import_module(f"solutions.{module}")
+    lines = []
+    for name in sorted(_free_names(function.__code__)):
+        value = function.__globals__.get(name)
+        if value is None or hasattr(target, name):
+            continue
+        if isinstance(value, types.ModuleType):
+            lines.append(f"import {value.__name__} as {name}")
+        elif getattr(value, "__module__", "").startswith("solutions."):
+            lines.append(f"from .{value.__module__.split('.', 1)[1]} import {name}")
+        else:
+            raise ValueError(f"{function.__name__} uses {name!r}, which no solutions module provides")
+    return lines
+
+
+def _patch_text(misconception: Misconception, key: str, function: Callable) -> str:
+    module, name = key.split(".")
+    return "\n".join([
+        "", "", f"# misconception {misconception.id}: {name} is replaced",
+        *_imports_for(function, module), "", "",
+        inspect.getsource(function).rstrip(), "", "",
+        f"{name} = {function.__name__}", "",
+    ])
+
+
+def variant_sources(misconception: Misconception) -> dict[str, str]:
+    """File name → source text of the whole patched package (one file per exercise)."""
+    folder = solutions_dir()
+    sources = {name: (folder / name).read_text(encoding="utf-8") for name in EXERCISE_FILES}
+    for key, function in misconception.patches.items():
+        sources[f"{key.split('.')[0]}.py"] += _patch_text(misconception, key, function)
+    return sources
+
+
+def write_submission(misconception: Misconception, dest: Path) -> Path:
+    """Write the variant as a learner submission folder (the eight exercise files) at ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name, text in variant_sources(misconception).items():
+        (dest / name).write_text(text, encoding="utf-8")
+    return dest
+
+
+_LOADED: dict[str, dict[str, types.ModuleType]] = {}
+
+
+def variant_modules(misconception: Misconception) -> dict[str, types.ModuleType]:
+    """The variant imported in this (trusted) process as a private package; cached per id."""
+    if misconception.id not in _LOADED:
+        package_name = f"_misconception_{misconception.id}"
+        folder = Path(tempfile.mkdtemp(prefix="misconception-"))
+        try:
+            write_submission(misconception, folder)
+            package = types.ModuleType(package_name)
+            package.__path__ = [str(folder)]
+            sys.modules[package_name] = package
+            _LOADED[misconception.id] = {ex: importlib.import_module(f"{package_name}.{ex}") for ex in EXERCISES}
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+    return _LOADED[misconception.id]
+
+
+@dataclass
+class VariantRun:
+    """A variant's results on a check's cases: sandbox-shaped ``outcomes`` and the ``raw`` values."""
+
+    outcomes: list[Outcome]
+    raw: list[Any]
+
+
+def run_variant(misconception: Misconception, exercise: str, function: str, cases: list[tuple]) -> VariantRun:
+    call = getattr(variant_modules(misconception)[exercise], function)
+    run = VariantRun([], [])
+    for args in cases:
+        outcome, raw = _call(call, args)
+        run.outcomes.append(outcome)
+        run.raw.append(raw)
+    return run
+
+
+def _call(function: Callable, args: tuple) -> tuple[Outcome, Any]:
+    """Call as the sandbox child does: private copies of the inputs, NumPy FP problems recorded."""
+    fp_errors: list[str] = []
+    try:
+        with np.errstate(all="call"):
+            previous = np.seterrcall(lambda kind, flag: fp_errors.append(kind))
+            try:
+                value = function(*copy.deepcopy(args))
+            finally:
+                np.seterrcall(previous)
+    except Exception as exc:  # noqa: BLE001 - a variant may fail as a learner's code does
+        return Outcome(ok=False, kind="exception", message=f"{type(exc).__name__}: {exc}"[:500]), None
+    body = wire.decode(wire.encode({"value": value, "fp_errors": sorted(set(fp_errors))}, lenient=True))
+    return Outcome(ok=True, value=body["value"], fp_errors=tuple(body["fp_errors"])), value
