@@ -22,9 +22,9 @@ def _any_shape(rng):
     return (rng.normal(scale=2.0, size=(2, 3, 4)),)
 
 
-def _gate_inputs(N=None):
+def _gate_inputs(N=None, square=False):
     def make(rng):
-        s = gen.draw_sizes(rng, N=N)
+        s = gen.draw_sizes(rng, N=N, square=square)
         p = gen.cell_params(rng, "gru", s.d, s.H)
         return (gen.inputs(rng, s.N, s.d), gen.state(rng, s.N, s.H), p["W_z"], p["U_z"], p["b_z"])
     return make
@@ -43,4 +43,6 @@ register(
     Check("gates", "gate", "one gate, nonzero state and bias", 2, _gate_inputs(), visibility="public",
           outputs=("gate",), hint=GATE_HINT),
     Check("gates", "gate", "batch of one (N = 1)", 1, _gate_inputs(N=1), outputs=("gate",), hint=GATE_HINT),
+    Check("gates", "gate", "square weights (d = H)", 1, _gate_inputs(square=True), outputs=("gate",),
+          hint=GATE_HINT),
 )

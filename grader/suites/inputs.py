@@ -28,10 +28,16 @@ class Sizes:
     T: int = 1
 
 
-def draw_sizes(rng: np.random.Generator, *, T: int | None = None, N: int | None = None) -> Sizes:
-    """Three distinct sizes for N, d and H (each 2–7) and, unless given, T in 3–6."""
+def draw_sizes(rng: np.random.Generator, *, T: int | None = None, N: int | None = None,
+               square: bool = False) -> Sizes:
+    """Three distinct sizes for N, d and H (each 2–7) and, unless given, T in 3–6.
+
+    ``square`` makes d = H (still ≠ N): weights used untransposed then fit, so that mistake shows
+    as wrong values the feedback can name, not only as a shape error.
+    """
     n, d, h = (int(v) for v in rng.choice(np.arange(2, 8), size=3, replace=False))
-    return Sizes(N=N if N is not None else n, d=d, H=h, T=T if T is not None else int(rng.integers(3, 7)))
+    return Sizes(N=N if N is not None else n, d=h if square else d, H=h,
+                 T=T if T is not None else int(rng.integers(3, 7)))
 
 
 def matrix(rng: np.random.Generator, rows: int, cols: int, scale: float) -> np.ndarray:

@@ -11,4 +11,5 @@ register(
           outputs=("h",), hint=HINT),
     Check("vanilla", "rnn_cell", "batch of one (N = 1)", 1, step("rnn", N=1), outputs=("h",), hint=HINT),
     Check("vanilla", "rnn_cell", "larger weights", 1, step("rnn", scale=2.5), outputs=("h",), hint=HINT),
+    Check("vanilla", "rnn_cell", "square weights (d = H)", 1, step("rnn", square=True), outputs=("h",), hint=HINT),
 )
