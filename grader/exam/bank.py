@@ -331,11 +331,6 @@ true_false(
     hint="Ask which inputs each state depends on.",
 )
 
-numeric_width_doc = (
-    "The layer's output at each time step is the concatenation [→h_t ; ←h_t]."
-)
-
-
 def _build_bidir_width(rng: random.Random) -> Variant:
     from solutions.bidirectional import deep_bidirectional_forward
 
@@ -715,10 +710,8 @@ def _build_gru_step(rng: random.Random) -> Variant:
     r = _sig(vals["W_r"] * x + vals["U_r"] * hp + vals["b_r"])
     z = _sig(vals["W_z"] * x + vals["U_z"] * hp + vals["b_z"])
     cand = math.tanh(vals["W_h"] * x + vals["U_h"] * r * hp + vals["b_h"])
-    cand_after = math.tanh(vals["W_h"] * x + r * vals["U_h"] * hp + vals["b_h"])  # same for h = 1
     swapped = z * hp + (1 - z) * cand
     no_reset = (1 - z) * hp + z * math.tanh(vals["W_h"] * x + vals["U_h"] * hp + vals["b_h"])
-    del cand_after
     return Variant(
         qid="gru-full-step", topic="gru", kind="numeric",
         prompt="Carry out one full GRU step with d = 1 and h = 1: compute r_t, z_t, the candidate h~_t and "
