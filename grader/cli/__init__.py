@@ -15,10 +15,13 @@ from grader import __version__
 COMMANDS = (  # (module, command object name), in help order
     ("grader.cli.check", "check"),
     ("grader.cli.batch", "batch"),
+    ("grader.cli.gradescope", "gradescope"),
     ("grader.cli.verify", "verify"),
     ("grader.cli.doctor", "doctor"),
     ("grader.cli.submit", "submit"),
     ("grader.cli.handout", "handout"),
+    ("grader.cli.exam", "exam"),
+    ("grader.cli.quiz", "quiz"),
 )
 
 
