@@ -8,6 +8,10 @@ Protocol on stdin/stdout: length-prefixed frames (see ``wire.write_frame``). A r
 message ``{"work_dir", "calls": [{"module", "function", "args"}], "limits"}``; the reply is
 ``{"outcomes": [...], "layers": {...}}`` with one outcome per call:
 ``{"status": "ok", "payload": bytes}`` or ``{"status": "error", "kind", "message"}``.
+
+Each request is answered by a worker forked for it, and the sandboxed children are forked from that
+worker.  The server itself therefore never holds what a child sent back: a later learner's child,
+which inherits the server's memory, cannot find an earlier learner's results in it.
 """
 from __future__ import annotations
 
@@ -112,6 +116,14 @@ def run_request(request: dict) -> dict:
     return {"outcomes": outcomes, "layers": layers}
 
 
+def merge_layers(layers: dict[str, str], child_report: dict) -> None:
+    """Add one child's layer report to the run's: a layer is active for the run only if it was
+    active in every child of the run (the weakest report wins)."""
+    for name, state in child_report.items():
+        if layers.get(name, "active") == "active":
+            layers[str(name)] = str(state)
+
+
 def _run_child_from(work_dir, calls, first, limits, outcomes, imported, layers) -> int:
     """Fork one child for calls ``first…``; return the index of the first call still to run."""
     read_fd, write_fd = os.pipe()
@@ -121,25 +133,28 @@ def _run_child_from(work_dir, calls, first, limits, outcomes, imported, layers) 
         child.run_child(write_fd, work_dir, calls, first, limits)
     os.close(write_fd)
     reader = ChildReader(read_fd, float(limits["wall_seconds"]), int(limits["output_bytes"]) * 16)
-    current, frame = None, "eof"
+    current, frame, confined, started = None, "eof", False, False
     try:
         while True:
             frame = reader.next_frame()
             if isinstance(frame, str):
                 break
             kind, index, payload = frame
-            if kind not in (b"L", b"X") and not 0 <= index < len(calls):
+            # L and X come from the child before any learner code runs; later ones are forgeries
+            if (kind in (b"L", b"X") and (started or confined)) or \
+                    (kind not in (b"L", b"X") and (not confined or not 0 <= index < len(calls))):
                 frame = "garbled"
                 break
             if kind == b"L":
-                layers.update(json.loads(payload or b"{}"))
+                confined = True
+                merge_layers(layers, _layer_report(payload))
             elif kind == b"X":
                 _refuse_all(calls, outcomes, first, payload.decode(errors="replace"))
                 layers["confinement"] = "failed: " + payload.decode(errors="replace")
                 frame = "refused"
                 break
             elif kind == b"B":
-                current = index
+                current, started = index, True
                 reader.restart_clock()
             elif kind == b"I":
                 imported.add(calls[index]["module"])
@@ -148,7 +163,9 @@ def _run_child_from(work_dir, calls, first, limits, outcomes, imported, layers) 
                 current = None
     finally:
         os.close(read_fd)
-        status = _exit_status(pid, frame)
+        status, cpu_used = _exit_status(pid, frame)
+    if _out_of_cpu(status, cpu_used, limits):
+        frame = "cpu"
     if frame == "refused":
         return len(calls)
     if current is None:
@@ -158,6 +175,14 @@ def _run_child_from(work_dir, calls, first, limits, outcomes, imported, layers) 
         return _first_missing(outcomes, first)
     _blame(current, calls, outcomes, imported, frame, status, limits)
     return _first_missing(outcomes, current + 1)
+
+
+def _layer_report(payload: bytes) -> dict:
+    try:
+        report = json.loads(payload or b"{}")
+    except ValueError:
+        report = None
+    return report if isinstance(report, dict) else {"layers": "unavailable: unreadable layer report"}
 
 
 def _refuse_all(calls, outcomes, first: int, why: str) -> None:
@@ -181,19 +206,27 @@ def _outcome(kind: bytes, payload: bytes, limits: dict) -> dict:
         return {"status": "error", "kind": "garbled", "message": "the sandbox sent an unreadable report"}
 
 
-def _exit_status(pid: int, frame) -> int | None:
+def _exit_status(pid: int, frame) -> tuple[int | None, float]:
+    """Reap the child: its wait status (None when we killed it) and the CPU seconds it used."""
     if frame in ("timeout", "oversize", "garbled", "refused"):
         _kill(pid)
-        return None
+        return None, 0.0
     try:
-        _, status = os.waitpid(pid, 0)
+        _, status, usage = os.wait4(pid, 0)
     except ChildProcessError:
-        return None
+        return None, 0.0
     try:
         os.killpg(pid, signal.SIGKILL)  # anything the child left behind in its session
     except (ProcessLookupError, PermissionError):
         pass
-    return status
+    return status, usage.ru_utime + usage.ru_stime
+
+
+def _out_of_cpu(status: int | None, cpu_used: float, limits: dict) -> bool:
+    """Killed by the kernel at its CPU rlimit (SIGXCPU at the soft limit, SIGKILL at the hard one)."""
+    return (status is not None and os.WIFSIGNALED(status)
+            and os.WTERMSIG(status) in (signal.SIGXCPU, signal.SIGKILL)
+            and cpu_used >= float(limits["cpu_seconds"]) - 0.05)
 
 
 def _blame(index, calls, outcomes, imported, frame, status, limits) -> None:
@@ -206,7 +239,7 @@ def _blame(index, calls, outcomes, imported, frame, status, limits) -> None:
             if call["module"] == module and outcomes[other] is None and other >= index:
                 outcomes[other] = {"status": "error", "kind": "import", "message": message}
         return
-    kind = "timeout" if frame == "timeout" else "crash"
+    kind = "timeout" if frame in ("timeout", "cpu") else "crash"
     function = calls[index]["function"]
     outcomes[index] = {"status": "error", "kind": kind, "message": f"{function} did not finish: {reason}"}
     if kind == "timeout":  # the same function would most likely hang again: don't spend the time
@@ -219,6 +252,8 @@ def _blame(index, calls, outcomes, imported, frame, status, limits) -> None:
 def _death_reason(frame, status, limits) -> str:
     if frame == "timeout":
         return f"it ran longer than the {limits['wall_seconds']} s time limit (an endless loop?)"
+    if frame == "cpu":
+        return f"it used up its CPU time limit of {limits['cpu_seconds']} s (an endless loop?)"
     if frame == "oversize":
         return "it sent more output than allowed"
     if frame == "garbled":
@@ -241,7 +276,7 @@ def _first_missing(outcomes, start: int) -> int:
 
 
 def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
-    """Answer requests until stdin closes."""
+    """Answer requests until stdin closes, each in a worker of its own (see the module docstring)."""
     from grader.sandbox.confine import set_not_dumpable  # also pays confinement's one-off costs
 
     set_not_dumpable()
@@ -252,11 +287,29 @@ def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
         body = read_exact(stdin_fd, _LEN.unpack(head)[0])
         if body is None:
             return
+        answer_in_worker(body, stdout_fd)
+        del body
+
+
+def answer_in_worker(body: bytes, stdout_fd: int) -> None:
+    """Fork a worker that decodes and runs one request and writes the reply; wait for it.  Should
+    the worker die without replying, the grader gets an error reply instead of silence."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
         try:
-            reply = run_request(wire.decode(body, make_symbol=make_symbol))
-        except Exception as exc:  # noqa: BLE001 - report, keep serving
-            reply = {"error": f"{type(exc).__name__}: {exc}"}
-        wire.write_frame(stdout_fd, wire.encode(reply))
+            try:
+                reply = run_request(wire.decode(body, make_symbol=make_symbol))
+            except Exception as exc:  # noqa: BLE001 - report, keep serving
+                reply = {"error": f"{type(exc).__name__}: {exc}"}
+            wire.write_frame(stdout_fd, wire.encode(reply))
+            code = 0
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        why = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"status {os.WEXITSTATUS(status)}"
+        wire.write_frame(stdout_fd, wire.encode({"error": f"the request worker ended with {why}"}))
 
 
 if __name__ == "__main__":
