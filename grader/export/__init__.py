@@ -1,0 +1,1 @@
+"""Exports for other systems: CSV grades, Gradescope ``results.json``, JUnit XML and the Gradescope zip."""

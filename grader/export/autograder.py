@@ -1,0 +1,81 @@
+"""Gradescope's container layout: find the learner's files in a submission, and build the autograder zip.
+
+Gradescope unpacks the autograder zip into ``/autograder/source``, runs ``setup.sh`` once when it
+builds the image, then ``run_autograder`` for every submission, with the learner's upload in
+``/autograder/submission``; the results go to ``/autograder/results/results.json``.
+"""
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from grader.catalog import EXERCISE_FILES
+from grader.report.render import TEMPLATE_DIR
+
+SOURCE_ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ("pyproject.toml", "README.md", "CONTRACT.md", "grader", "exercises", "solutions", "templates")
+SCRIPTS = ("setup.sh", "run_autograder")
+
+
+class SubmissionNotFound(ValueError):
+    """The upload holds no exercise files in any layout we accept; the message is learner-facing."""
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where the exercise files are: a folder, or an archive made by ``grade submit``."""
+
+    path: Path
+    is_archive: bool
+
+
+def locate_submission(upload: Path) -> Located:
+    """The learner's exercise files in a Gradescope upload.
+
+    Accepted, in this order: exercise files at the top of the upload; a single ``.zip`` made by
+    ``grade submit``; exercise files in exactly one sub-folder (e.g. ``exercises/``).
+    """
+    if not upload.is_dir():
+        raise SubmissionNotFound(f"the submission folder {upload} does not exist")
+    if any((upload / name).is_file() for name in EXERCISE_FILES):
+        return Located(upload, False)
+    archives = sorted(p for p in upload.iterdir() if p.suffix == ".zip" and p.is_file())
+    if len(archives) == 1:
+        return Located(archives[0], True)
+    folders = [p for p in upload.iterdir() if p.is_dir() and not p.is_symlink()
+               and any((p / name).is_file() for name in EXERCISE_FILES)]
+    if len(folders) == 1:
+        return Located(folders[0], False)
+    raise SubmissionNotFound("no exercise files were found: upload the files "
+                             f"({', '.join(EXERCISE_FILES)}) or the .zip made by `grade submit`")
+
+
+def render_script(name: str, **context) -> str:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True)
+    return env.get_template(f"gradescope/{name}.j2").render(**context)
+
+
+def build_zip(out: Path, *, hidden_visibility: str = "after_published", source: Path = SOURCE_ROOT) -> list[str]:
+    """Write the autograder zip to ``out``; returns the names it holds (scripts first)."""
+    names: list[str] = []
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for script in SCRIPTS:
+            info = zipfile.ZipInfo(script, date_time=(2020, 1, 1, 0, 0, 0))
+            info.external_attr = (0o100755 << 16)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, render_script(script, hidden_visibility=hidden_visibility))
+            names.append(script)
+        for part in SHIPPED:
+            base = source / part
+            paths = [base] if base.is_file() else sorted(base.rglob("*")) if base.is_dir() else []
+            for path in paths:
+                if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                    name = path.relative_to(source).as_posix()
+                    archive.write(path, name)
+                    names.append(name)
+    return names
