@@ -79,7 +79,7 @@ def test_only_the_learner_commands_exist(python, handout):
     shown = grade(python, handout, "--help")
     assert shown.returncode == 0, shown.stderr
     assert all(name in shown.stdout for name in ("check", "submit", "doctor"))
-    assert not any(f"  {name} " in shown.stdout for name in ("batch", "verify", "handout", "exam"))
+    assert not any(f"  {name} " in shown.stdout for name in ("batch", "verify", "handout", "exam", "quiz", "gradescope"))
 
 
 def test_stubs_fail_every_public_check_with_not_implemented(python, handout):
