@@ -22,6 +22,10 @@ from grader.verify import mutation_report, verify_references_and_stubs
               help="Grade only these misconceptions in the mutation report (repeatable).")
 def verify(seeds: int, root: Path, mutations: bool, only: tuple[str, ...]) -> None:
     """Prove the suites: references get full marks, stubs get 0, no misconception survives."""
+    try:
+        chosen = ([by_id(name) for name in only] if only else all_misconceptions()) if mutations else []
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="--misconception") from None
     seed_list = list(range(1, seeds + 1))
     started = time.perf_counter()
     report = verify_references_and_stubs(root, seeds=seed_list)
@@ -29,10 +33,6 @@ def verify(seeds: int, root: Path, mutations: bool, only: tuple[str, ...]) -> No
     problems = list(report.problems)
     click.echo(f"references and stubs: {time.perf_counter() - started:.1f} s")
     if mutations:
-        try:
-            chosen = [by_id(name) for name in only] if only else all_misconceptions()
-        except KeyError as exc:
-            raise click.BadParameter(str(exc.args[0]), param_hint="--misconception") from None
         started = time.perf_counter()
         with ForkServer() as sandbox:
             mutants = mutation_report(seed_list, sandbox=sandbox, misconceptions=chosen)

@@ -47,6 +47,14 @@ def lstm_forward_from_zeros(xs, h0, c0, params):
 
 register(
     Misconception(
+        "ignore_initial_state", "sequence",
+        {"sequence.rnn_forward": rnn_forward_from_zeros, "sequence.gru_forward": gru_forward_from_zeros,
+         "sequence.lstm_forward": lstm_forward_from_zeros},
+        SEQUENCE_FUNCTIONS,
+        mixup="the sequence starts from zero states instead of the given h0 (and c0)",
+        equation="h_1 = f(x_1, h_0) with h_0 = h0 as given",
+        fix="use the h0 (and c0) arguments as the state before the first step"),
+    Misconception(
         "reuse_h_t", "sequence", {"sequence._unroll": unroll_reading_h_t}, (*SEQUENCE_FUNCTIONS, *LAYER_USERS),
         mixup="h_t computed from hs[t], the slot it is about to fill (still zero), instead of h_{t−1}",
         equation="h_t = f(x_t, h_{t−1}), starting from h_0",
@@ -58,12 +66,4 @@ register(
         mixup="every step starts from the initial cell c_0, so c_t is never passed on",
         equation="c_t = f_t ⊙ c_{t−1} + i_t ⊙ c~_t, with c_{t−1} the previous step's cell",
         fix="carry both h and c from one step to the next; the cell state is the LSTM's long-term memory"),
-    Misconception(
-        "ignore_initial_state", "sequence",
-        {"sequence.rnn_forward": rnn_forward_from_zeros, "sequence.gru_forward": gru_forward_from_zeros,
-         "sequence.lstm_forward": lstm_forward_from_zeros},
-        SEQUENCE_FUNCTIONS,
-        mixup="the sequence starts from zero states instead of the given h0 (and c0)",
-        equation="h_1 = f(x_1, h_0) with h_0 = h0 as given",
-        fix="use the h0 (and c0) arguments as the state before the first step"),
 )
