@@ -27,6 +27,7 @@ def error_over_time_png(check: CheckResult) -> str | None:
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     label, series, first_bad = curves
     figure = Figure(figsize=(4.2, 2.2), dpi=100)
@@ -36,6 +37,7 @@ def error_over_time_png(check: CheckResult) -> str | None:
         axes.plot(steps, values, marker="o", label=name if name != "all" else label)
     if first_bad is not None:
         axes.axvline(first_bad + 1, color="#c0392b", linestyle="--", linewidth=1)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("time step t")
     axes.set_ylabel("max |error|")
     axes.set_title(f"{label}: where the error starts", fontsize=9)
