@@ -26,6 +26,8 @@ from grader.suites import Check
 
 HIDDEN_SKIPPED_NOTE = ("Hidden checks were not run: no file-isolation layer of the sandbox is active on "
                        "this machine, so learner code could read the answers. Run `grade doctor` to see why.")
+HIDDEN_DISCARDED_NOTE = ("Hidden checks were not counted: this run's sandbox did not isolate files (unlike the "
+                         "start-up probe), so learner code could have read the answers. They must be re-run.")
 
 
 def prepare(check: Check, seed: int) -> Prepared:
@@ -69,8 +71,20 @@ def grade_submission(submission_dir: Path, learner: str, checks: list[Check], *,
         position += len(item.cases)
         result.checks.append(judge(item, groups[-1]))
     _diagnose(prepared, groups, result.checks, sandbox, Path(submission_dir))
+    _record_run_layers(result, report.layers, trusted_code)
     result.duration_s = round(time.perf_counter() - started, 4)
     return result
+
+
+def _record_run_layers(result: SubmissionResult, layers: dict[str, str], trusted_code: bool) -> None:
+    """The layers the run really got replace the probe's; hidden results of a run that turned out to
+    lack file isolation are dropped (fail closed after the fact)."""
+    if not layers:
+        return
+    result.sandbox = dict(layers)
+    if not trusted_code and not file_isolation_active(layers) and any(c.visibility == "hidden" for c in result.checks):
+        result.checks = [c for c in result.checks if c.visibility != "hidden"]
+        result.notes.append(HIDDEN_DISCARDED_NOTE)
 
 
 def _diagnose(prepared: list[Prepared], groups: list, checks: list[CheckResult], sandbox: ForkServer,

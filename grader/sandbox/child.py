@@ -35,14 +35,15 @@ def send(fd: int, kind: bytes, index: int, payload: bytes = b"") -> None:
     wire.write_frame(fd, _FRAME.pack(kind, index) + payload)
 
 
-def run_child(result_fd: int, work_dir: str, calls: list[dict], first: int, limits: dict) -> None:
-    """Entry point after ``fork``; never returns."""
+def run_child(result_fd: int, work_dir: str, calls: list[dict], first: int, limits: dict,
+              without: tuple[str, ...] = ()) -> None:
+    """Entry point after ``fork``; never returns.  ``without``: confinement steps the grader switched off."""
     try:
         os.setsid()
         _silence_std_streams()
         os.chdir(work_dir)
         try:
-            layers = _confine(Path(work_dir), limits, result_fd)
+            layers = _confine(Path(work_dir), limits, result_fd, without)
         except Exception as exc:  # noqa: BLE001 - the run must not go on unconfined
             send(result_fd, b"X", 0, f"{type(exc).__name__}: {exc}".encode()[:2000])
             os._exit(0)
@@ -63,11 +64,11 @@ def _silence_std_streams() -> None:
     os.close(null)
 
 
-def _confine(work_dir: Path, limits: dict, result_fd: int) -> dict[str, str]:
+def _confine(work_dir: Path, limits: dict, result_fd: int, without: tuple[str, ...]) -> dict[str, str]:
     from grader.sandbox.confine import confine
     from grader.sandbox.limits import Limits
 
-    return confine(work_dir, Limits(**limits), keep_fds=[result_fd], readonly_paths=[])
+    return confine(work_dir, Limits(**limits), keep_fds=[result_fd], readonly_paths=[], without=without)
 
 
 def _expose_package(work_dir: str) -> None:

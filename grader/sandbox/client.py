@@ -78,10 +78,15 @@ def copy_submission(source: Path, work_root: Path) -> Path:
 
 
 class ForkServer:
-    """One fork-server process; thread-safe (one run at a time)."""
+    """One fork-server process; thread-safe (one run at a time).
 
-    def __init__(self, limits: Limits | None = None) -> None:
+    ``without`` names confinement steps (``grader.sandbox.confine.SWITCHABLE``) that its children must
+    not apply: only for tests and benchmarks that need a weaker sandbox on purpose.
+    """
+
+    def __init__(self, limits: Limits | None = None, *, without: tuple[str, ...] = ()) -> None:
         self.limits = limits or Limits()
+        self.without = tuple(without)
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._layers: dict[str, str] | None = None
@@ -143,6 +148,7 @@ class ForkServer:
             "work_dir": str(work_dir),
             "calls": [{"module": c.module, "function": c.function, "args": list(c.args)} for c in calls],
             "limits": dataclasses.asdict(self.limits),
+            "without": list(self.without),
         }
         payload = wire.encode(request)
         budget = 10.0 + len(calls) * (self.limits.wall_seconds + 0.5)

@@ -22,7 +22,8 @@ Order (each step needs the privileges the later ones drop):
 10. ``secrets``   measured check: sentinel files under ``secret_paths`` must now be unreadable
 
 Each step that cannot be applied here is recorded as ``"unavailable: reason"`` and the others still
-apply.  :class:`ConfinementError` is raised only when the child must not go on: the rlimits failed,
+apply.  ``without`` switches named steps off (for tests and benchmarks that need a weaker sandbox on
+purpose, e.g. to prove the grader fails closed); they are recorded as unavailable too.  :class:`ConfinementError` is raised only when the child must not go on: the rlimits failed,
 no privilege/syscall/file layer at all is active, or a step failed half way (e.g. a tmpfs was
 mounted but the learner's files could not be copied).
 
@@ -35,6 +36,7 @@ run only when it is true.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import sysconfig
@@ -56,9 +58,12 @@ __all__ = [
     "file_isolation_active",
     "probe_layers",
     "set_not_dumpable",
+    "SWITCHABLE",
 ]
 
 ACTIVE = "active"
+SWITCHABLE = frozenset({"fds", "namespaces", "hide", "tmpfs", "no_new_privs", "landlock", "identity", "seccomp"})
+SWITCHED_OFF = "switched off by the grader"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -71,8 +76,27 @@ def _unavailable(reason: object) -> str:
 
 
 def default_secret_paths() -> list[Path]:
-    """What the child must never read: the whole repository (solutions/, grader/suites/, .git, ...)."""
-    return [REPO_ROOT]
+    """What the child must never read: the whole repository (solutions/, grader/suites/, .git, ...),
+    and the ``solutions`` and ``grader`` packages wherever else they are installed."""
+    return [REPO_ROOT, *installed_secret_paths()]
+
+
+def installed_secret_paths() -> list[Path]:
+    """The directories of ``solutions`` and ``grader`` (suites, references, misconceptions) when they
+    are installed outside the repository, e.g. by ``pip install .`` in a grading container.  They lie
+    inside site-packages, which the child may read, so only the mount namespace can hide them (and
+    the sentinel check finds out whether it did).  Found without importing ``solutions``."""
+    found: list[Path] = []
+    for name in ("solutions", "grader"):
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):
+            continue
+        for location in (spec.submodule_search_locations or []) if spec else []:
+            path = Path(os.path.abspath(location))
+            if not _is_under(path, REPO_ROOT) and path not in found:
+                found.append(path)
+    return found
 
 
 def _is_under(path: Path, parent: Path) -> bool:
@@ -132,12 +156,19 @@ def _sentinels(secret_paths: Sequence[Path]) -> list[Path]:
     return found
 
 
+def _exposed(path: Path, readable: Sequence[Path], secrets: Sequence[Path]) -> bool:
+    """``path`` lies in a readable tree, and in no secret path nested inside that tree (a file the
+    child may read on purpose, e.g. the venv inside the repository, is no evidence of a leak)."""
+    return any(_is_under(path, r) and not any(_is_under(path, s) and _is_under(s, r) for s in secrets)
+               for r in readable)
+
+
 # computed once, in the fork-server, when it imports this module
 _DEFAULT_SECRETS = default_secret_paths()
-_DEFAULT_READONLY = default_readonly_paths(_DEFAULT_SECRETS)
+_DEFAULT_READONLY = default_readonly_paths([REPO_ROOT])  # installed secrets are hidden, not left out
 _DEFAULT_SENTINELS = [
     s for s in _sentinels([*_DEFAULT_SECRETS, REPO_ROOT / "grader" / "suites"])
-    if not any(_is_under(s, r) for r in _DEFAULT_READONLY)
+    if not _exposed(s, _DEFAULT_READONLY, _DEFAULT_SECRETS)
 ]
 _BLOCKERS: dict[tuple, list[Path]] = {}
 
@@ -202,6 +233,7 @@ def confine(
     secret_paths: Sequence[Path] | None = None,
     uid: int | None = None,
     gid: int | None = None,
+    without: Sequence[str] = (),
 ) -> dict[str, str]:
     """Confine the calling (freshly forked, root) process; return ``{step: "active" | "unavailable: …"}``.
 
@@ -209,8 +241,12 @@ def confine(
     repository root.  ``uid``/``gid`` default to :func:`sandbox_id` (1e9 + pid), a fresh id per child,
     so RLIMIT_NPROC is per child and children cannot signal one another; the ids own no host file, so
     only world-traversable/readable paths are reachable (blocking dirs such as /root are overmounted).
-    Leaves the process chdir'ed into the work dir.
+    ``without`` names steps of :data:`SWITCHABLE` not to apply.  Leaves the process chdir'ed into
+    the work dir.
     """
+    unknown = set(without) - SWITCHABLE
+    if unknown:
+        raise ConfinementError(f"these steps cannot be switched off: {', '.join(sorted(unknown))}")
     uid = sandbox_id() if uid is None else uid
     gid = uid if gid is None else gid
     work_dir = Path(os.path.abspath(work_dir))
@@ -222,10 +258,13 @@ def confine(
         sentinels = [s for s in _sentinels(secrets) if not any(_is_under(s, r) for r in runtime)]
     readable = list(runtime) + [Path(os.path.abspath(p)) for p in readonly_paths]
     if readonly_paths:  # files deliberately exposed are no evidence of a leak
-        sentinels = [s for s in sentinels if not any(_is_under(s, r) for r in readable)]
+        sentinels = [s for s in sentinels if not _exposed(s, readable, secrets)]
     status: dict[str, str] = {}
 
     def step(name: str, fn, *args, **kwargs) -> bool:
+        if name in without:
+            status[name] = _unavailable(SWITCHED_OFF)
+            return False
         try:
             fn(*args, **kwargs)
         except LayerUnavailable as exc:

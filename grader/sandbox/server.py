@@ -5,7 +5,8 @@ sympy once (so each child starts warm) and never imports ``solutions``, the suit
 that knows an answer, so a child that inspects its own memory finds only its inputs.
 
 Protocol on stdin/stdout: length-prefixed frames (see ``wire.write_frame``). A request is a wire
-message ``{"work_dir", "calls": [{"module", "function", "args"}], "limits"}``; the reply is
+message ``{"work_dir", "calls": [{"module", "function", "args"}], "limits", "without"}`` (``without``:
+confinement steps switched off, for tests and benchmarks only); the reply is
 ``{"outcomes": [...], "layers": {...}}`` with one outcome per call:
 ``{"status": "ok", "payload": bytes}`` or ``{"status": "error", "kind", "message"}``.
 
@@ -110,9 +111,12 @@ def run_request(request: dict) -> dict:
     outcomes: list[dict | None] = [None] * len(calls)
     imported: set[str] = set()
     layers: dict[str, str] = {}
-    first = _run_child_from(request["work_dir"], calls, 0, limits, outcomes, imported, layers)
-    while first < len(calls):
-        first = _run_child_from(request["work_dir"], calls, first, limits, outcomes, imported, layers)
+    without = tuple(str(name) for name in request.get("without", ()))
+    first = 0
+    while True:
+        first = _run_child_from(request["work_dir"], calls, first, limits, outcomes, imported, layers, without)
+        if first >= len(calls):
+            break
     return {"outcomes": outcomes, "layers": layers}
 
 
@@ -124,13 +128,13 @@ def merge_layers(layers: dict[str, str], child_report: dict) -> None:
             layers[str(name)] = str(state)
 
 
-def _run_child_from(work_dir, calls, first, limits, outcomes, imported, layers) -> int:
+def _run_child_from(work_dir, calls, first, limits, outcomes, imported, layers, without=()) -> int:
     """Fork one child for calls ``first…``; return the index of the first call still to run."""
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
-        child.run_child(write_fd, work_dir, calls, first, limits)
+        child.run_child(write_fd, work_dir, calls, first, limits, without)
     os.close(write_fd)
     reader = ChildReader(read_fd, float(limits["wall_seconds"]), int(limits["output_bytes"]) * 16)
     current, frame, confined, started = None, "eof", False, False
