@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import threading
 from collections import OrderedDict
 
 from grader.judge import Prepared, fp_warnings, judge
@@ -20,6 +21,7 @@ from grader.sandbox.client import Outcome
 
 _RUNS: OrderedDict[tuple[str, str, str], tuple[VariantRun, bool]] = OrderedDict()
 MAX_CACHED_RUNS = 2048
+_RUNS_LOCK = threading.Lock()
 
 
 def find_misconception(item: Prepared, learner: list[Outcome]) -> Misconception | None:
@@ -38,12 +40,16 @@ def _cached_run(misconception: Misconception, item: Prepared, digest: str) -> tu
     Both depend only on the cases, which many submissions share in a batch or a mutation report.
     """
     key = (misconception.id, item.check.check_id, digest)
-    if key not in _RUNS:
+    with _RUNS_LOCK:
+        cached = _RUNS.get(key)
+    if cached is None:
         run = run_variant(misconception, item.check.exercise, item.check.function, item.cases)
-        _RUNS[key] = (run, judge(item, run.outcomes).status != "passed")
-        if len(_RUNS) > MAX_CACHED_RUNS:
-            _RUNS.popitem(last=False)
-    return _RUNS[key]
+        cached = (run, judge(item, run.outcomes).status != "passed")
+        with _RUNS_LOCK:
+            _RUNS[key] = cached
+            while len(_RUNS) > MAX_CACHED_RUNS:
+                _RUNS.popitem(last=False)
+    return cached
 
 
 def same_outcomes(item: Prepared, learner: list[Outcome], run: VariantRun) -> bool:

@@ -14,6 +14,7 @@ import inspect
 import shutil
 import sys
 import tempfile
+import threading
 import types
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,22 +87,29 @@ def write_submission(misconception: Misconception, dest: Path) -> Path:
 
 
 _LOADED: dict[str, dict[str, types.ModuleType]] = {}
+_LOADING = threading.Lock()  # batch grading may run workers as threads
 
 
 def variant_modules(misconception: Misconception) -> dict[str, types.ModuleType]:
     """The variant imported in this (trusted) process as a private package; cached per id."""
-    if misconception.id not in _LOADED:
-        package_name = f"_misconception_{misconception.id}"
-        folder = Path(tempfile.mkdtemp(prefix="misconception-"))
-        try:
-            write_submission(misconception, folder)
-            package = types.ModuleType(package_name)
-            package.__path__ = [str(folder)]
-            sys.modules[package_name] = package
-            _LOADED[misconception.id] = {ex: importlib.import_module(f"{package_name}.{ex}") for ex in EXERCISES}
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+    with _LOADING:
+        if misconception.id not in _LOADED:
+            _LOADED[misconception.id] = _load(misconception)
     return _LOADED[misconception.id]
+
+
+def _load(misconception: Misconception) -> dict[str, types.ModuleType]:
+    """Write the patched package to a scratch folder, import every module, then drop the folder."""
+    package_name = f"_misconception_{misconception.id}"
+    folder = Path(tempfile.mkdtemp(prefix="misconception-"))
+    try:
+        write_submission(misconception, folder)
+        package = types.ModuleType(package_name)
+        package.__path__ = [str(folder)]
+        sys.modules[package_name] = package
+        return {exercise: importlib.import_module(f"{package_name}.{exercise}") for exercise in EXERCISES}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass
