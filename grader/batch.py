@@ -13,8 +13,12 @@ The steps of ``run_batch``, in order:
   4. write         — per-learner reports (by the workers), the class summary, dashboard and exports
 
 Seeds: the batch has one seed (given, or kept in the gradebook so a re-run resumes, or drawn
-fresh), and each learner grades with ``learner_seed(batch_seed, learner)``. Inputs therefore
-differ per learner and per batch seed, as DESIGN.md asks, while every result depends only on the
+fresh). By default (``inputs="learner"``) each learner grades with ``learner_seed(batch_seed,
+learner)``: inputs differ per learner and per batch, as DESIGN.md asks. With ``inputs="shared"``
+every learner of the batch gets the batch seed itself; the inputs are still fresh per batch and
+never shown for hidden checks, and each worker then computes the inputs, expected values and
+misconception variants once per check instead of once per learner (see
+``benchmarks/batch_throughput.py`` for what that buys). Either way a result depends only on the
 learner's files and the batch seed, never on the number of workers or the order of grading.
 """
 from __future__ import annotations
@@ -33,10 +37,10 @@ from grader import __version__
 from grader.archive import ArchiveError, extract_submission, read_submission
 from grader.archive.manifest import MANIFEST_NAME
 from grader.catalog import EXERCISE_FILES
-from grader.engine import grade_submission
+from grader.engine import Preparer, grade_submission, prepare
 from grader.gradebook import Gradebook, GradingKey
 from grader.model import SubmissionResult
-from grader.pool import GradingPool, PoolKind, ReportMode, Task, TaskOutcome
+from grader.pool import GradingPool, InputScope, PoolKind, ReportMode, Task, TaskOutcome
 from grader.sandbox.client import MAX_SUBMISSION_FILE_BYTES, MAX_SUBMISSION_FILES, ForkServer
 from grader.suites import Check
 
@@ -79,6 +83,7 @@ class BatchOptions:
     pool: PoolKind = "process"
     gradebook: Path | None = None  # None: OUT/gradebook.sqlite
     reports: ReportMode = "all"
+    inputs: InputScope = "learner"  # "shared": one seed for the whole batch (faster, see the module doc)
     class_outputs: bool = True  # index.html, summary.md, dashboard.html, grades.csv, junit.xml
 
 
@@ -125,9 +130,10 @@ def opened(submission: Submission) -> Iterator[Path]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def grade_one(submission: Submission, checks: list[Check], sandbox: ForkServer, seed: int) -> SubmissionResult:
+def grade_one(submission: Submission, checks: list[Check], sandbox: ForkServer, seed: int,
+              preparer: Preparer = prepare) -> SubmissionResult:
     with opened(submission) as folder:
-        return grade_submission(folder, submission.learner, checks, sandbox=sandbox, seed=seed)
+        return grade_submission(folder, submission.learner, checks, sandbox=sandbox, seed=seed, preparer=preparer)
 
 
 # -- identities: what makes two gradings the same -------------------------------------------------
@@ -206,7 +212,7 @@ def run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], *, seed
     submissions, skipped = discover(submissions_dir)
     outcome = BatchOutcome(failures=dict(skipped))
     check_ids = tuple(c.check_id for c in checks)
-    version_key = suite_hash(checks)
+    version_key = f"{suite_hash(checks)}/{options.inputs}"
     with Gradebook(options.gradebook or out_dir / "gradebook.sqlite") as book:
         outcome.batch_seed = choose_batch_seed(book, options.seed)
         keys = {s.learner: GradingKey(s.learner, content_hash(s), outcome.batch_seed, __version__, version_key)
@@ -215,9 +221,10 @@ def run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], *, seed
         for submission in submissions:
             stored = book.reusable(keys[submission.learner])
             if stored is None:
-                tasks.append(Task(submission.learner, str(submission.path),
-                                  learner_seed(outcome.batch_seed, submission.learner), check_ids,
-                                  str(out_dir), options.reports))
+                seed_of = (outcome.batch_seed if options.inputs == "shared"
+                           else learner_seed(outcome.batch_seed, submission.learner))
+                tasks.append(Task(submission.learner, str(submission.path), seed_of, check_ids, str(out_dir),
+                                  options.reports, shared_inputs=options.inputs == "shared"))
             else:
                 reused[submission.learner] = stored
         if on_start:

@@ -28,6 +28,8 @@ from typing import Any, Iterable, Iterator, Literal
 
 PoolKind = Literal["process", "thread"]
 ReportMode = Literal["all", "json", "none"]
+InputScope = Literal["learner", "shared"]
+MAX_PREPARED = 4096
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Task:
     out_dir: str | None = None
     reports: ReportMode = "all"
     result: dict[str, Any] | None = None
+    shared_inputs: bool = False  # every task of the batch has the same seed: reuse prepared checks
 
 
 @dataclass
@@ -67,6 +70,24 @@ _local = threading.local()
 _servers: list = []
 _servers_lock = threading.Lock()
 _checks_cache: dict[tuple[str, ...], list] = {}
+_prepared: dict[tuple[str, int], Any] = {}
+_prepared_lock = threading.Lock()
+
+
+def _shared_prepare(check, seed: int):
+    """``engine.prepare`` once per (check, seed) in this worker: learners sharing a seed share inputs."""
+    from grader.engine import prepare
+
+    key = (check.check_id, seed)
+    with _prepared_lock:
+        found = _prepared.get(key)
+    if found is None:
+        found = prepare(check, seed)
+        with _prepared_lock:
+            if len(_prepared) >= MAX_PREPARED:
+                _prepared.clear()
+            _prepared[key] = found
+    return found
 
 
 def _sandbox():
@@ -98,6 +119,7 @@ def run_task(task: Task) -> TaskOutcome:
     """Grade (or render) one task; never raises."""
     from grader.archive import ArchiveError
     from grader.batch import Submission, grade_one
+    from grader.engine import prepare
     from grader.model import SubmissionResult
 
     started = time.perf_counter()
@@ -107,7 +129,7 @@ def run_task(task: Task) -> TaskOutcome:
     else:
         try:
             result = grade_one(Submission(task.learner, Path(task.path)), _checks(task.check_ids), _sandbox(),
-                               task.seed)
+                               task.seed, _shared_prepare if task.shared_inputs else prepare)
         except ArchiveError as exc:
             outcome.rejected = str(exc)
             outcome.latency_s = time.perf_counter() - started

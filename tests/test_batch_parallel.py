@@ -51,3 +51,20 @@ def test_bad_submissions_cost_only_their_owner(tmp_path):
         assert (tmp_path / "out" / name).stat().st_size > 0
     assert (tmp_path / "out" / "ada_lovelace" / "result.json").exists()
     assert not (tmp_path / "out" / "ada_lovelace" / "report.html").exists()  # --reports json
+
+
+def test_shared_inputs_grade_exactly_as_an_uncached_run(tmp_path, sandbox):
+    from grader.batch import Submission, grade_one
+
+    submissions = _class(tmp_path)
+    shared = run_batch(submissions, tmp_path / "shared", CHECKS, seed=9,
+                       options=BatchOptions(workers=1, pool="thread", reports="none", class_outputs=False,
+                                            inputs="shared"))
+    assert {r.seed for r in shared.results} == {9}
+    for result in shared.results:  # the per-worker cache of inputs and expected values changes nothing
+        alone = grade_one(Submission(result.learner, submissions / result.learner), CHECKS, sandbox, 9)
+        assert [c.to_dict() for c in alone.checks] == [c.to_dict() for c in result.checks]
+    # switching scope is a different grading: nothing is reused from the per-learner run
+    again = run_batch(submissions, tmp_path / "shared", CHECKS,
+                      options=BatchOptions(workers=1, pool="thread", reports="none", class_outputs=False))
+    assert again.reused == [] and len(again.graded) == 5

@@ -33,14 +33,18 @@ from grader.suites import select_checks
               help="Worker processes (use every core) or threads (start faster).")
 @click.option("--reports", type=click.Choice(["all", "json", "none"]), default="all", show_default=True,
               help="Per-learner files: result.json + report.html + report.md, result.json only, or none.")
+@click.option("--inputs", type=click.Choice(["learner", "shared"]), default="learner", show_default=True,
+              help="Draw inputs per learner (from the batch seed and learner id), or share the batch seed's "
+                   "inputs across the class (faster: expected values and misconception runs are computed once).")
 @click.option("--exercise", "-e", "exercises", type=EXERCISE, multiple=True,
               help="Grade only this exercise (repeatable; default: all).")
 @click.option("--quiet", is_flag=True, help="No progress bar; only the closing lines.")
 def batch(submissions: Path, out_dir: Path, seed: int | None, gradebook: Path | None, workers: int | None,
-          pool: str, reports: str, exercises: tuple[str, ...], quiet: bool) -> None:
+          pool: str, reports: str, inputs: str, exercises: tuple[str, ...], quiet: bool) -> None:
     """Grade every learner folder (or .zip from `grade submit`) in SUBMISSIONS."""
     console = Console(stderr=True, quiet=quiet)
-    options = BatchOptions(seed=seed, workers=workers, pool=pool, gradebook=gradebook, reports=reports)
+    options = BatchOptions(seed=seed, workers=workers, pool=pool, gradebook=gradebook, reports=reports,
+                           inputs=inputs)
     progress = Progress(TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TextColumn("•"),
                         TimeElapsedColumn(), TextColumn("• ETA"), TimeRemainingColumn(),
                         TextColumn("{task.fields[last]}"), console=console, transient=False)
