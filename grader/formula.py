@@ -289,4 +289,6 @@ def equivalent(a: object, b: object) -> bool:
     diff = _plain(_as_expr(a)) - _plain(_as_expr(b))
     if sympy.expand(diff) == 0:
         return True
-    return bool(sympy.simplify(diff) == 0)
+    # Parsed formulas are rational functions, for which cancel() is an exact and cheap decision
+    # (simplify() would be a slow heuristic here).
+    return bool(sympy.cancel(sympy.together(diff)) == 0)
