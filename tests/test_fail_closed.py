@@ -45,12 +45,16 @@ def test_without_file_isolation_only_public_checks_run(make_submission, leaky_sa
     assert all(SWITCHED_OFF in result.sandbox[step] for step in NO_FILE_ISOLATION)
 
 
-def test_the_leaky_sandbox_really_leaks(make_submission, leaky_sandbox, tmp_path):
-    """Why the hidden checks must not run there: the disk-reading attack earns the public gate marks."""
+@pytest.mark.parametrize("left_out", [NO_FILE_ISOLATION, ("landlock", "identity")],
+                         ids=["no hiding, no landlock", "hiding by a child still root"])
+def test_a_sandbox_without_file_isolation_really_leaks(make_submission, tmp_path, left_out):
+    """Why hidden checks must not run there: the disk-reading attack earns the public gate marks."""
     folder = build_attack("read_secrets", make_submission, "leaky", tmp_path, 0)
-    result = grade(folder, leaky_sandbox)
+    with ForkServer(without=left_out) as server:
+        result = grade(folder, server)
     gate = [c for c in result.checks if c.function == "gate"]
     assert gate and all(c.status == "passed" for c in gate)
+    assert {c.visibility for c in result.checks} == {"public"} and result.notes == [HIDDEN_SKIPPED_NOTE]
 
 
 def test_trusted_code_runs_hidden_checks_anyway(make_submission, leaky_sandbox):

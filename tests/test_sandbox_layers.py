@@ -482,7 +482,11 @@ def test_full_stack_reports_every_layer(layout):
 
 def test_file_isolation_decision():
     assert file_isolation_active({"landlock": "active", "secrets": "active"})
-    assert file_isolation_active({"hide": "active", "landlock": "unavailable: x", "secrets": "active"})
+    assert file_isolation_active({"hide": "active", "identity": "active", "landlock": "unavailable: x",
+                                  "secrets": "active"})
+    # hidden by a child that is still root: it could undo the mounts or read through /proc/<pid>/root
+    assert not file_isolation_active({"hide": "active", "identity": "unavailable: x",
+                                      "landlock": "unavailable: x", "secrets": "active"})
     assert not file_isolation_active({"landlock": "active", "secrets": "unavailable: READABLE /x"})
     assert not file_isolation_active({"identity": "active", "secrets": "unavailable: READABLE /x"})
     assert not file_isolation_active({"landlock": "unavailable: x", "hide": "unavailable: y",

@@ -29,8 +29,11 @@ mounted but the learner's files could not be copied).
 
 File isolation (``file_isolation_active``) is decided by measurement, not by which layers claim to be
 on: it is true only when the ``secrets`` check ran after all layers and found every sentinel file
-unreadable.  On this project's machines Landlock alone achieves that, the mount-namespace hiding alone
-achieves that, while a uid drop alone does not (the repository is world-readable).  Hidden suites must
+unreadable, and the layer that made them unreadable cannot be undone by learner code: Landlock (even
+as root), or the uid drop (with or without the mount-namespace hiding).  Hiding alone does not count:
+a child that kept root's capabilities could undo its mounts or read the host's files through
+``/proc/<pid>/root``.  On this project's machines Landlock alone achieves it, hiding plus the uid drop
+achieves it, while a uid drop alone does not (the repository is world-readable).  Hidden suites must
 run only when it is true.
 """
 
@@ -327,12 +330,13 @@ def _chown_tree(root: Path, uid: int, gid: int) -> None:
 
 
 def file_isolation_active(status: dict[str, str]) -> bool:
-    """True only when the post-confinement check found every secret sentinel unreadable (and some
-    file-restricting layer - landlock, mount-namespace hiding, or the uid drop - is active).  Hidden
-    suites must run only when this is true."""
+    """True only when the post-confinement check found every secret sentinel unreadable and a layer
+    learner code cannot undo is active: Landlock, or the uid drop (which also makes the mount hiding
+    permanent; hiding by a child that is still root is not enough).  Hidden suites must run only
+    when this is true."""
     if status.get("secrets") != ACTIVE:
         return False
-    return any(status.get(k) == ACTIVE for k in ("landlock", "hide", "identity"))
+    return status.get("landlock") == ACTIVE or status.get("identity") == ACTIVE
 
 
 def probe_layers() -> dict[str, str]:

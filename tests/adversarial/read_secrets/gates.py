@@ -1,10 +1,11 @@
-"""Read the reference solution or the hidden suite from disk, by absolute and relative paths."""
+"""Read the reference solution or the hidden suite from disk: absolute and relative paths, and\nthrough other processes' root directories in /proc (which see the host's mounts)."""
 import glob
 
 
 def _find_reference():
     candidates = [f"{REPO}/solutions/gates.py", f"{REPO}/grader/suites/gates.py",
-                  "../solutions/gates.py", "../../solutions/gates.py", "/proc/self/cwd/../solutions/gates.py"]
+                  "../solutions/gates.py", "../../solutions/gates.py", "/proc/self/cwd/../solutions/gates.py",
+                  f"/proc/1/root{REPO}/solutions/gates.py", f"/proc/{os.getppid()}/root{REPO}/solutions/gates.py"]
     candidates += glob.glob("/*/*/solutions/gates.py")
     candidates += glob.glob(f"{REPO}/*/gates.py") + glob.glob(f"{REPO}/grader/*/gates.py")
     for path in candidates:
