@@ -51,6 +51,9 @@ def test_rerun_reuses_unchanged_and_regrades_changed(tmp_path):
     assert _attempts(out / "gradebook.sqlite") == {"ada_lovelace": 1, "ben_okafor": 1, "chen_wei": 2}
     scores = {r.learner: r.score for r in second.results}
     assert scores["chen_wei"] > {r.learner: r.score for r in first.results}["chen_wei"]
+    with Gradebook(out / "gradebook.sqlite") as book:
+        latest, rejected = book.latest()
+    assert {r.learner: r.score for r in latest} == scores and rejected == {}
     # the reused results are the stored ones, check for check
     old = {r.learner: r for r in first.results}
     for result in second.results:
