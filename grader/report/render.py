@@ -60,7 +60,7 @@ def render_markdown(result: SubmissionResult) -> str:
 
 def render_html(result: SubmissionResult) -> str:
     context = _context(result)
-    context["plots"] = {c.check_id: plots.error_over_time_png(c) for c in result.checks if c.status != "passed"}
+    context["charts"] = {c.check_id: plots.error_over_time_chart(c) for c in result.checks if c.status != "passed"}
     return _environment(autoescape=True).get_template("report.html.j2").render(**context)
 
 
