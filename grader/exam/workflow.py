@@ -10,17 +10,21 @@ Layout written by :func:`generate_exam` into ``OUT``::
 
 :func:`grade_exam` reads ``ANSWERS_DIR/*.yaml`` (or ``*.yml``) and writes, per learner,
 ``<id>/result.json`` (a :class:`~grader.model.SubmissionResult`), ``report.html`` and
-``report.md``, plus ``summary.csv`` for the class. A sheet that cannot be read is reported and
-recorded for its learner; it never stops the others from being graded.
+``report.md``, plus ``summary.csv`` for the class. Like ``grade batch``, it records every learner's
+result in the SQLite gradebook (``OUT/gradebook.sqlite``) and writes the class summary, dashboard,
+``grades.csv`` and ``junit.xml``. A sheet that cannot be read is reported and recorded for its
+learner; it never stops the others from being graded.
 """
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import __version__
 from ..model import SubmissionResult
 from . import render
 from .blueprint import Blueprint, BlueprintError, Paper, build_paper, load_blueprint, load_roster
@@ -83,6 +87,7 @@ class GradeRun:
     results: dict[str, SubmissionResult] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)   # sheet file or learner -> reason
     missing: list[str] = field(default_factory=list)        # learners with a key but no sheet
+    sheet_hashes: dict[str, str] = field(default_factory=dict)  # learner -> SHA-256 of the sheet graded
 
 
 def grade_exam(answers_dir: str | Path, key_path: str | Path, out: str | Path | None = None) -> GradeRun:
@@ -117,6 +122,7 @@ def grade_exam(answers_dir: str | Path, key_path: str | Path, out: str | Path | 
         result = grade_answers(paper, sheet.answers)
         result.notes.extend(notes)
         run.results[sheet.learner] = result
+        run.sheet_hashes[sheet.learner] = hashlib.sha256(path.read_bytes()).hexdigest()
     run.missing = sorted(set(keys) - set(run.results))
     if out is not None:
         write_results(run, keys, Path(out))
@@ -150,3 +156,21 @@ def write_results(run: GradeRun, keys: dict[str, Paper], out: Path) -> None:
     os.replace(tmp, out / "summary.csv")
     if run.errors:
         _write(out / "errors.json", json.dumps(run.errors, indent=2, ensure_ascii=False) + "\n")
+    _record_like_a_batch(run, keys, out)
+
+
+def _record_like_a_batch(run: GradeRun, keys: dict[str, Paper], out: Path) -> None:
+    """The gradebook rows and class-wide outputs that ``grade batch`` writes, for exam results."""
+    from ..batch import BatchOutcome, write_class_outputs
+    from ..gradebook import Gradebook, GradingKey
+
+    failures = {learner: "no answer sheet" for learner in run.missing}
+    with Gradebook(out / "gradebook.sqlite") as book:
+        for learner, result in sorted(run.results.items()):
+            paper = keys[learner]
+            key = GradingKey(learner=learner, content_hash=run.sheet_hashes.get(learner, "unreadable"),
+                             batch_seed=paper.seed, grader_version=__version__,
+                             suite_hash=hashlib.sha256(json.dumps(paper.to_key(), sort_keys=True).encode()).hexdigest())
+            book.record(key, f"exam sheet of {learner}", result, status="graded")
+    outcome = BatchOutcome(results=sorted(run.results.values(), key=lambda r: r.learner), failures=failures)
+    write_class_outputs(outcome, out)
