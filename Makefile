@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/grade batch samples/class --out demo-results
 	@echo
-	@echo "Open the reports: demo-results/index.html (class summary) and demo-results/<learner>/report.html"
+	@echo "Open the reports: demo-results/index.html (class summary), demo-results/dashboard.html and demo-results/<learner>/report.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
