@@ -25,6 +25,7 @@ verify: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/sandbox_overhead.py
+	$(BIN)/python benchmarks/batch_throughput.py --sizes 100 1000
 
 clean:
 	rm -rf $(VENV) demo-results
