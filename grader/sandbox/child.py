@@ -3,13 +3,14 @@
 The child inherits from the fork-server only the decoded inputs of this run. It reports through one
 pipe, in frames of ``kind (1 byte) | call index (4 bytes) | payload``:
 
-    L  layer status (JSON)          B  call i begins
-    X  confinement failed (text): no learner code runs
+    L  layer status (JSON)          X  confinement failed (text): no learner code runs
     I  module imported (name)       D  call i done: wire-encoded {"value", "fp_errors"}
     E  call i failed: JSON {"kind", "message"}
 
-The fork-server turns these into outcomes; anything the child fails to report (a crash, a hang,
-``os._exit`` at import) is blamed on the call that had begun.
+The child runs the calls it is given (``todo``, in order) and announces none of them: the fork-server
+knows the order, so the call running is the first of ``todo`` without a D or E frame yet (the first
+begins after L). Anything the child fails to report (a crash, a hang, ``os._exit`` at import) is
+blamed on that call.
 """
 from __future__ import annotations
 
@@ -35,9 +36,11 @@ def send(fd: int, kind: bytes, index: int, payload: bytes = b"") -> None:
     wire.write_frame(fd, _FRAME.pack(kind, index) + payload)
 
 
-def run_child(result_fd: int, work_dir: str, calls: list[dict], first: int, limits: dict,
+def run_child(result_fd: int, work_dir: str, calls: list[dict], todo: list[int], limits: dict,
               without: tuple[str, ...] = ()) -> None:
-    """Entry point after ``fork``; never returns.  ``without``: confinement steps the grader switched off."""
+    """Entry point after ``fork``; never returns.  Runs ``calls[i]`` for each ``i`` of ``todo``, in order.
+
+    ``without``: confinement steps the grader switched off."""
     try:
         os.setsid()
         _silence_std_streams()
@@ -49,7 +52,7 @@ def run_child(result_fd: int, work_dir: str, calls: list[dict], first: int, limi
             os._exit(0)
         send(result_fd, b"L", 0, json.dumps(layers).encode())
         _expose_package(work_dir)
-        for index in range(first, len(calls)):
+        for index in todo:
             _run_call(result_fd, index, calls[index])
     except BaseException:  # noqa: BLE001 - the child must end with os._exit whatever happens
         pass
@@ -83,7 +86,6 @@ def _expose_package(work_dir: str) -> None:
 
 
 def _run_call(fd: int, index: int, call: dict) -> None:
-    send(fd, b"B", index)
     module_name, function_name = call["module"], call["function"]
     try:
         module = _import(fd, index, module_name)

@@ -129,15 +129,24 @@ def merge_layers(layers: dict[str, str], child_report: dict) -> None:
 
 
 def _run_child_from(work_dir, calls, first, limits, outcomes, imported, layers, without=()) -> int:
-    """Fork one child for calls ``first…``; return the index of the first call still to run."""
+    """Fork one child for the calls from ``first`` on that have no outcome yet; return the index of
+    the first call still to run.
+
+    Calls run in order and are not announced: once the child reports its layers (L), the call
+    running is the first one of its list without an outcome, and its own wall-clock limit starts
+    when the previous call's D or E frame (or the L frame) arrives. Only a D or E frame for exactly
+    that call is taken; L and X after confinement are forgeries and end the child.
+    """
+    todo = [index for index in range(first, len(calls)) if outcomes[index] is None]
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
-        child.run_child(write_fd, work_dir, calls, first, limits, without)
+        child.run_child(write_fd, work_dir, calls, todo, limits, without)
     os.close(write_fd)
     reader = ChildReader(read_fd, float(limits["wall_seconds"]), int(limits["output_bytes"]) * 16)
-    current, frame, confined, started = None, "eof", False, False
+    pending = iter(todo)
+    current, frame, confined = None, "eof", False
     try:
         while True:
             frame = reader.next_frame()
@@ -145,26 +154,26 @@ def _run_child_from(work_dir, calls, first, limits, outcomes, imported, layers, 
                 break
             kind, index, payload = frame
             # L and X come from the child before any learner code runs; later ones are forgeries
-            if (kind in (b"L", b"X") and (started or confined)) or \
+            if (kind in (b"L", b"X") and confined) or \
                     (kind not in (b"L", b"X") and (not confined or not 0 <= index < len(calls))):
                 frame = "garbled"
                 break
             if kind == b"L":
                 confined = True
                 merge_layers(layers, _layer_report(payload))
+                current = next(pending, None)  # the first call begins now
+                reader.restart_clock()
             elif kind == b"X":
                 _refuse_all(calls, outcomes, first, payload.decode(errors="replace"))
                 layers["confinement"] = "failed: " + payload.decode(errors="replace")
                 frame = "refused"
                 break
-            elif kind == b"B":
-                current, started = index, True
-                reader.restart_clock()
             elif kind == b"I":
                 imported.add(calls[index]["module"])
             elif kind in (b"D", b"E") and index == current:
                 outcomes[index] = _outcome(kind, payload, limits)
-                current = None
+                current = next(pending, None)  # the next call begins now
+                reader.restart_clock()
     finally:
         os.close(read_fd)
         status, cpu_used = _exit_status(pid, frame)
@@ -172,10 +181,10 @@ def _run_child_from(work_dir, calls, first, limits, outcomes, imported, layers, 
         frame = "cpu"
     if frame == "refused":
         return len(calls)
+    if not confined:  # died or stalled before any call could start
+        _refuse_all(calls, outcomes, first, _death_reason(frame, status, limits))
+        return len(calls)
     if current is None:
-        if first < len(calls) and outcomes[first] is None:  # died before starting any call
-            _refuse_all(calls, outcomes, first, _death_reason(frame, status, limits))
-            return len(calls)
         return _first_missing(outcomes, first)
     _blame(current, calls, outcomes, imported, frame, status, limits)
     return _first_missing(outcomes, current + 1)
@@ -279,11 +288,27 @@ def _first_missing(outcomes, start: int) -> int:
     return len(outcomes)
 
 
+def warm_up() -> None:
+    """Pay one-off costs here, once, instead of in every child.
+
+    SymPy imports much of itself (``sympy.combinatorics`` and more, ~50 ms) on the first product of
+    symbols and builds its printers on first use; a child would pay that on every run with a
+    symbolic call. The warm-up uses a symbol no check uses and clears SymPy's caches after, so a
+    child finds no expression of ours in its memory.
+    """
+    from sympy.core.cache import clear_cache
+
+    warm = make_symbol("warm_up_")
+    wire.encode((warm + 1) * warm * 2, lenient=True)
+    clear_cache()
+
+
 def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
     """Answer requests until stdin closes, each in a worker of its own (see the module docstring)."""
     from grader.sandbox.confine import set_not_dumpable  # also pays confinement's one-off costs
 
     set_not_dumpable()
+    warm_up()
     while True:
         head = read_exact(stdin_fd, _LEN.size)
         if head is None:

@@ -1,0 +1,134 @@
+"""The child ↔ fork-server protocol: calls are not announced, yet blame, skipping and forgery
+protection hold; the fork-server's warm-up leaves nothing of its own in a child's reach."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from grader.sandbox.client import Call, ForkServer
+from grader.sandbox.limits import Limits
+
+LIMITS = Limits(cpu_seconds=2, wall_seconds=1.0)
+
+
+@pytest.fixture(scope="module")
+def quick_sandbox():
+    with ForkServer(LIMITS) as server:
+        yield server
+
+
+def learner(tmp_path, text: str):
+    (tmp_path / "gates.py").write_text(textwrap.dedent(text))
+    return tmp_path
+
+
+def test_a_hanging_function_costs_one_time_limit_and_only_its_own_calls(tmp_path, quick_sandbox):
+    folder = learner(tmp_path, """
+        def hang(x):
+            while True:
+                pass
+
+        def double(x):
+            return 2 * x
+    """)
+    calls = [Call("gates", f, (k,)) for k, f in enumerate(["hang", "double", "hang", "double", "hang"])]
+    started = time.perf_counter()
+    outcomes = quick_sandbox.run(folder, calls).outcomes
+    elapsed = time.perf_counter() - started
+    assert [o.ok for o in outcomes] == [False, True, False, True, False]
+    assert outcomes[1].value == 2 and outcomes[3].value == 6
+    assert outcomes[0].kind == "timeout" and "did not finish" in outcomes[0].message
+    assert all(o.kind == "timeout" and o.message.startswith("not run: an earlier call of hang") for o in outcomes[2::2])
+    assert elapsed < 2 * LIMITS.wall_seconds  # the later calls of hang were skipped, not run again
+
+
+def test_each_call_gets_its_own_wall_clock(tmp_path, quick_sandbox):
+    """Calls that each take most of the limit all finish: the clock restarts at every outcome."""
+    folder = learner(tmp_path, """
+        import time
+
+        def slow(x):
+            time.sleep(0.6)
+            return x
+    """)
+    outcomes = quick_sandbox.run(folder, [Call("gates", "slow", (k,)) for k in range(3)]).outcomes
+    assert [o.value for o in outcomes] == [0, 1, 2]
+
+
+def test_a_crash_is_blamed_on_the_running_call_and_the_rest_still_run(tmp_path, quick_sandbox):
+    folder = learner(tmp_path, """
+        import os
+
+        def ok(x):
+            return x
+
+        def die(x):
+            os._exit(3)
+    """)
+    calls = [Call("gates", "ok", (1,)), Call("gates", "die", (2,)), Call("gates", "ok", (3,)), Call("gates", "die", (4,))]
+    outcomes = quick_sandbox.run(folder, calls).outcomes
+    assert [o.ok for o in outcomes] == [True, False, True, False]
+    assert outcomes[2].value == 3
+    assert outcomes[1].kind == outcomes[3].kind == "crash" and "status 3" in outcomes[1].message
+
+
+def test_frames_forged_for_other_calls_are_not_taken(tmp_path, quick_sandbox):
+    """A call writing D and E frames for later (and earlier) calls to every descriptor changes no
+    other call's outcome, and forged layer reports end the child as before."""
+    folder = learner(tmp_path, """
+        import json
+        import os
+        import struct
+
+        from grader.sandbox import wire
+
+        def _frame(kind, index, payload):
+            body = struct.pack(">cI", kind, index) + payload
+            return struct.pack(">Q", len(body)) + body
+
+        def forge(x):
+            fake = wire.encode({"value": 42, "fp_errors": []})
+            error = json.dumps({"kind": "exception", "message": "forged"}).encode()
+            for fd in range(3, 21):
+                for index in (0, 2, 3):
+                    for frame in (_frame(b"D", index, fake), _frame(b"E", index, error)):
+                        try:
+                            os.write(fd, frame)
+                        except OSError:
+                            pass
+            return x
+
+        def honest(x):
+            return x + 1
+    """)
+    calls = [Call("gates", "honest", (0,)), Call("gates", "forge", (1,)), Call("gates", "honest", (2,)),
+             Call("gates", "honest", (3,))]
+    outcomes = quick_sandbox.run(folder, calls).outcomes
+    assert outcomes[0].value == 1
+    assert outcomes[2].ok and outcomes[2].value == 3
+    assert outcomes[3].ok and outcomes[3].value == 4
+
+
+def test_warm_up_leaves_no_expression_in_sympys_caches():
+    code = ("from grader.sandbox import server\nserver.warm_up()\nfrom sympy.core.cache import CACHE\n"
+            "print(sum(f.cache_info().currsize for f in CACHE))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "0"
+
+
+def test_symbols_still_work_in_the_child_after_the_warm_up(tmp_path, quick_sandbox):
+    folder = learner(tmp_path, """
+        def count(d, h):
+            return 3 * (h * d + h * h + h)
+    """)
+    import sympy
+
+    d, h = sympy.Symbol("d", positive=True, integer=True), sympy.Symbol("h", positive=True, integer=True)
+    outcomes = quick_sandbox.run(folder, [Call("gates", "count", (d, h)), Call("gates", "count", (2, 3))]).outcomes
+    assert outcomes[0].ok and sympy.expand(sympy.sympify(str(outcomes[0].value))) == sympy.expand(
+        sympy.sympify("3*(h*d + h**2 + h)"))
+    assert outcomes[1].value == 54
