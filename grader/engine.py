@@ -3,7 +3,9 @@
 The steps, in order (each a small function):
   1. ``select``   — the checks to run; hidden ones only when the sandbox isolates files (fail closed)
   2. ``prepare``  — inputs from the seed and expected values from ``solutions/`` (trusted process)
-  3. ``execute``  — every call in one sandboxed run (a crash costs only the calls it hit)
+  3. ``execute``  — every call in one sandboxed run (a crash costs only the calls it hit); a symbolic
+     check sends only its call with SymPy symbols, and its grid of integer sizes follows in a second
+     run only when the learner's function could not take the symbols
   4. ``judge``    — outcomes → ``CheckResult`` objects
   5. ``diagnose`` — failing checks get a matched misconception or where the error starts
 """
@@ -22,6 +24,7 @@ from grader.model import CheckResult, SubmissionResult
 from grader.reference import expected_value, solutions_available
 from grader.sandbox.client import Call, ForkServer, SandboxFailure
 from grader.sandbox.confine import file_isolation_active
+from grader.sandbox.wire import SympyText
 from grader.suites import Check
 
 HIDDEN_SKIPPED_NOTE = ("Hidden checks were not run: no file-isolation layer of the sandbox is active on "
@@ -57,7 +60,8 @@ def grade_submission(submission_dir: Path, learner: str, checks: list[Check], *,
         checks = [c for c in checks if c.visibility != "hidden"]
         result.notes.append(HIDDEN_SKIPPED_NOTE)
     prepared = [preparer(check, seed) for check in checks]
-    calls = [Call(p.check.exercise, p.check.function, args) for p in prepared for args in p.cases]
+    first_cases = [_first_run_cases(p) for p in prepared]
+    calls = [Call(p.check.exercise, p.check.function, args) for p, cases in zip(prepared, first_cases) for args in cases]
     try:
         report = sandbox.run(Path(submission_dir), calls)
     except SandboxFailure as exc:
@@ -66,14 +70,63 @@ def grade_submission(submission_dir: Path, learner: str, checks: list[Check], *,
         result.duration_s = time.perf_counter() - started
         return result
     position, groups = 0, []
-    for item in prepared:
-        groups.append(report.outcomes[position:position + len(item.cases)])
-        position += len(item.cases)
-        result.checks.append(judge(item, groups[-1]))
+    for cases in first_cases:
+        groups.append(report.outcomes[position:position + len(cases)])
+        position += len(cases)
+    layers, faults = _run_grids(prepared, groups, sandbox, Path(submission_dir), dict(report.layers))
+    for item, group in zip(prepared, groups):
+        result.checks.append(faults[id(item)] if id(item) in faults else judge(item, group))
+    if faults:
+        result.notes.append("The grader's sandbox failed while checking formulas on integer sizes; "
+                            "those checks must be re-run.")
     _diagnose(prepared, groups, result.checks, sandbox, Path(submission_dir))
-    _record_run_layers(result, report.layers, trusted_code)
+    _record_run_layers(result, layers, trusted_code)
     result.duration_s = round(time.perf_counter() - started, 4)
     return result
+
+
+# A symbolic call that failed in one of these ways fails the same way on integers: no grid needed.
+GRID_CANNOT_HELP = {"missing", "import", "timeout", "sandbox"}
+
+
+def _first_run_cases(item: Prepared) -> list[tuple]:
+    """The cases of the main run: a symbolic check's first case (the symbols) only; its grid of
+    integer sizes runs only when the learner's function cannot take symbols (``_run_grids``)."""
+    return item.cases[:1] if item.check.kind == "symbolic" else item.cases
+
+
+def _needs_grid(item: Prepared, group: list) -> bool:
+    if item.check.kind != "symbolic" or len(item.cases) < 2 or not group:
+        return False
+    symbolic = group[0]
+    if symbolic.ok:
+        return not isinstance(symbolic.value, SympyText)
+    return symbolic.kind not in GRID_CANNOT_HELP
+
+
+def _run_grids(prepared: list[Prepared], groups: list, sandbox: ForkServer, submission_dir: Path,
+               layers: dict[str, str]) -> tuple[dict[str, str], dict[int, CheckResult]]:
+    """Run the integer grids of the symbolic checks that need them, in one more run, appending the
+    outcomes to their groups. Returns the layers of both runs (the weakest report of each layer
+    wins) and a grader-fault result per check whose grid could not be run."""
+    wanted = [k for k, group in enumerate(groups) if _needs_grid(prepared[k], group)]
+    if not wanted:
+        return layers, {}
+    calls = [Call(prepared[k].check.exercise, prepared[k].check.function, args)
+             for k in wanted for args in prepared[k].cases[1:]]
+    try:
+        report = sandbox.run(submission_dir, calls)
+    except SandboxFailure as exc:
+        return layers, {id(prepared[k]): _grader_fault(prepared[k], exc) for k in wanted}
+    position = 0
+    for k in wanted:
+        size = len(prepared[k].cases) - 1
+        groups[k] = groups[k] + report.outcomes[position:position + size]
+        position += size
+    for name, state in report.layers.items():
+        if layers.get(name, "active") == "active":
+            layers[name] = state
+    return layers, {}
 
 
 def _record_run_layers(result: SubmissionResult, layers: dict[str, str], trusted_code: bool) -> None:
