@@ -4,8 +4,8 @@ The steps, in order (each a small function):
   1. ``select``   — the checks to run; hidden ones only when the sandbox isolates files (fail closed)
   2. ``prepare``  — inputs from the seed and expected values from ``solutions/`` (trusted process)
   3. ``execute``  — every call in one sandboxed run (a crash costs only the calls it hit); a symbolic
-     check sends only its call with SymPy symbols, and its grid of integer sizes follows in a second
-     run only when the learner's function could not take the symbols
+     check sends its call with SymPy symbols and the first point of its integer grid, and the rest
+     of the grid follows in a second run only when the function could not take the symbols
   4. ``judge``    — outcomes → ``CheckResult`` objects
   5. ``diagnose`` — failing checks get a matched misconception or where the error starts
 """
@@ -85,42 +85,37 @@ def grade_submission(submission_dir: Path, learner: str, checks: list[Check], *,
     return result
 
 
-# A symbolic call that failed in one of these ways fails the same way on integers: no grid needed.
-GRID_CANNOT_HELP = {"missing", "import", "timeout", "sandbox"}
-
-
 def _first_run_cases(item: Prepared) -> list[tuple]:
-    """The cases of the main run: a symbolic check's first case (the symbols) only; its grid of
-    integer sizes runs only when the learner's function cannot take symbols (``_run_grids``)."""
-    return item.cases[:1] if item.check.kind == "symbolic" else item.cases
+    """The cases of the main run. A symbolic check sends its call with symbols and the first point
+    of its integer grid: the rest of the grid matters only when the symbols fail and that first
+    point does not (judging stops at the first failing point), and then runs in ``_run_grids``."""
+    return item.cases[:2] if item.check.kind == "symbolic" else item.cases
 
 
 def _needs_grid(item: Prepared, group: list) -> bool:
-    if item.check.kind != "symbolic" or len(item.cases) < 2 or not group:
+    if item.check.kind != "symbolic" or len(item.cases) <= 2 or len(group) < 2:
         return False
-    symbolic = group[0]
-    if symbolic.ok:
-        return not isinstance(symbolic.value, SympyText)
-    return symbolic.kind not in GRID_CANNOT_HELP
+    symbolic, first_point = group[0], group[1]
+    return not (symbolic.ok and isinstance(symbolic.value, SympyText)) and first_point.ok
 
 
 def _run_grids(prepared: list[Prepared], groups: list, sandbox: ForkServer, submission_dir: Path,
                layers: dict[str, str]) -> tuple[dict[str, str], dict[int, CheckResult]]:
-    """Run the integer grids of the symbolic checks that need them, in one more run, appending the
-    outcomes to their groups. Returns the layers of both runs (the weakest report of each layer
-    wins) and a grader-fault result per check whose grid could not be run."""
+    """Run the rest of the integer grids of the symbolic checks that need them, in one more run,
+    appending the outcomes to their groups. Returns the layers of both runs (the weakest report of
+    each layer wins) and a grader-fault result per check whose grid could not be run."""
     wanted = [k for k, group in enumerate(groups) if _needs_grid(prepared[k], group)]
     if not wanted:
         return layers, {}
     calls = [Call(prepared[k].check.exercise, prepared[k].check.function, args)
-             for k in wanted for args in prepared[k].cases[1:]]
+             for k in wanted for args in prepared[k].cases[2:]]
     try:
         report = sandbox.run(submission_dir, calls)
     except SandboxFailure as exc:
         return layers, {id(prepared[k]): _grader_fault(prepared[k], exc) for k in wanted}
     position = 0
     for k in wanted:
-        size = len(prepared[k].cases) - 1
+        size = len(prepared[k].cases) - 2
         groups[k] = groups[k] + report.outcomes[position:position + size]
         position += size
     for name, state in report.layers.items():

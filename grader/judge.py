@@ -2,8 +2,9 @@
 
 Array checks get partial credit per output part (e.g. ``h`` and ``c`` of an LSTM step); count checks
 per case; symbolic checks compare the learner's formula with the reference's, falling back to a grid
-of integer points when the learner's function cannot take SymPy symbols (the engine runs the grid
-only then, so ``outcomes`` may hold the symbolic call's outcome alone).
+of integer points when the learner's function cannot take SymPy symbols. (The engine runs the grid
+past its first point only then, and judging stops at the first failing point, so the outcomes of
+a symbolic check may end early: ``[symbolic, first point]``.)
 """
 from __future__ import annotations
 
@@ -124,11 +125,6 @@ def _judge_symbolic(result: CheckResult, check: Check, prepared: Prepared, outco
         return _symbolic_verdict(result, False, f"called with symbols d and h it returns {learner}, which is not "
                                                  "the right formula.")
     # The function could not take symbols (e.g. it used int() or math): check a grid of integer sizes.
-    if not grid:  # not run: the symbolic call's failure would repeat there (see engine.GRID_CANNOT_HELP)
-        if symbolic.ok:
-            return _symbolic_verdict(result, False, "called with symbols d and h it did not return a formula, "
-                                                     "and it was not checked on integer sizes.")
-        return _error(result, symbolic, check)
     failed = next((o for o in grid if not o.ok), None)
     if failed is not None:
         return _error(result, failed, check)

@@ -1,5 +1,6 @@
-"""Symbolic checks send only the call with SymPy symbols; the grid of integer sizes runs in a second
-sandbox run, and only for functions that could not take the symbols."""
+"""Symbolic checks send the call with SymPy symbols and the first point of the integer grid; the rest
+of the grid runs in a second sandbox run, only for functions that could not take the symbols (and
+whose first point worked: judging stops at the first failing point)."""
 from __future__ import annotations
 
 import pytest
@@ -42,7 +43,7 @@ def test_functions_taking_symbols_need_no_grid(make_submission, sandbox):
     counting = CountingSandbox(sandbox)
     result = grade(make_submission(), counting)
     assert all(c.status == "passed" for c in result.checks) and len(result.checks) == len(SYMBOLIC)
-    assert counting.runs == [len(SYMBOLIC)]  # one call per symbolic check, one run
+    assert counting.runs == [2 * len(SYMBOLIC)]  # symbols and one grid point per check, one run
 
 
 def test_a_function_using_int_is_still_graded_on_the_grid(make_submission, sandbox):
@@ -50,7 +51,7 @@ def test_a_function_using_int_is_still_graded_on_the_grid(make_submission, sandb
     counting = CountingSandbox(sandbox)
     result = grade(folder, counting, RNN_SYMBOLIC)
     assert [c.status for c in result.checks] == ["passed"]
-    assert counting.runs == [1, 20]
+    assert counting.runs == [2, 19]
 
 
 def test_a_wrong_function_using_int_fails_on_the_grid_with_the_usual_message(make_submission, sandbox):
@@ -68,27 +69,36 @@ def test_a_constant_answer_is_checked_on_the_grid(make_submission, sandbox):
     counting = CountingSandbox(sandbox)
     result = grade(folder, counting, RNN_SYMBOLIC)
     assert result.checks[0].status == "failed" and "integer sizes" in result.checks[0].message
-    assert counting.runs == [1, 20]
+    assert counting.runs == [2, 19]
+
+
+def test_a_function_refusing_only_symbols_is_graded_on_the_grid(make_submission, sandbox):
+    body = ("    if not isinstance(d, int):\n        raise NotImplementedError('numbers only')\n"
+            "    return h * d + h * h + h\n")
+    result = grade(with_rnn(make_submission, body), sandbox, RNN_SYMBOLIC)
+    assert [c.status for c in result.checks] == ["passed"]
 
 
 def test_a_stub_still_reports_not_implemented(make_submission, sandbox):
     folder = with_rnn(make_submission, "    raise NotImplementedError\n")
-    result = grade(folder, sandbox, RNN_SYMBOLIC)
+    counting = CountingSandbox(sandbox)
+    result = grade(folder, counting, RNN_SYMBOLIC)
     check = result.checks[0]
     assert check.status == "error" and check.details["error_kind"] == "not_implemented"
     assert "not implemented yet" in check.message
+    assert counting.runs == [2]  # the first grid point failed too: the rest cannot change the verdict
 
 
 @pytest.mark.parametrize("text, kind, words", [
     ("def gru_param_count(d, h):\n    return 0\n", "missing", "does not define a function rnn_param_count"),
     ("def rnn_param_count(d, h)\n    return 0\n", "import", "syntax error"),
 ])
-def test_failures_the_grid_would_repeat_skip_it(make_submission, sandbox, text, kind, words):
+def test_failures_on_the_first_grid_point_need_no_second_run(make_submission, sandbox, text, kind, words):
     counting = CountingSandbox(sandbox)
     result = grade(make_submission({"param_count.py": text}), counting, RNN_SYMBOLIC)
     check = result.checks[0]
     assert check.status == "error" and check.details["error_kind"] == kind and words in check.message
-    assert counting.runs == [1]
+    assert counting.runs == [2]
 
 
 def test_a_grid_run_the_sandbox_fails_costs_only_those_checks(make_submission, sandbox):
