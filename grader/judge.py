@@ -38,7 +38,8 @@ class Prepared:
     expected: list[Any]
 
 
-def judge(prepared: Prepared, outcomes: list[Outcome]) -> CheckResult:
+def judge(prepared: Prepared, outcomes: list[Outcome], *, verdict_only: bool = False) -> CheckResult:
+    """``verdict_only``: wrong array values get no message or details (status and score are the same)."""
     check = prepared.check
     result = CheckResult(exercise=check.exercise, function=check.function, name=check.name, score=0.0,
                          max_score=float(check.points), status="failed", visibility=check.visibility,
@@ -47,7 +48,7 @@ def judge(prepared: Prepared, outcomes: list[Outcome]) -> CheckResult:
     if failed is not None and check.kind != "symbolic":
         return _error(result, failed, check)
     if check.kind == "array":
-        return _judge_array(result, check, prepared.expected[0], outcomes[0])
+        return _judge_array(result, check, prepared.expected[0], outcomes[0], verdict_only)
     if check.kind == "count":
         return _judge_counts(result, check, prepared, outcomes)
     return _judge_symbolic(result, check, prepared, outcomes)
@@ -63,14 +64,15 @@ def _error(result: CheckResult, outcome: Outcome, check: Check) -> CheckResult:
     return result
 
 
-def _judge_array(result: CheckResult, check: Check, expected: Any, outcome: Outcome) -> CheckResult:
+def _judge_array(result: CheckResult, check: Check, expected: Any, outcome: Outcome,
+                 verdict_only: bool = False) -> CheckResult:
     names = check.outputs[0] if len(check.outputs) == 1 else (check.outputs or "the result")
     label = names if isinstance(names, str) else "the result"
     leaves = flatten(expected, outcome.value, names, label)
     if isinstance(leaves, PartResult):
         return _finish(result, [leaves], 1)
     parts = [compare_array(name, exp, got, check.tolerance, check.axes.get(name, _default_axes(name, check)),
-                           hidden=check.visibility == "hidden")
+                           hidden=check.visibility == "hidden", verdict_only=verdict_only)
              for name, exp, got in leaves]
     warnings = fp_warnings(outcome)
     if check.forbid_fp_warnings and warnings:

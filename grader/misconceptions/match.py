@@ -19,7 +19,7 @@ from grader.misconceptions.variants import VariantRun, run_variant
 from grader.sandbox import wire
 from grader.sandbox.client import Outcome
 
-_RUNS: OrderedDict[tuple[str, str, str], tuple[VariantRun, bool]] = OrderedDict()
+_RUNS: OrderedDict[tuple[str, str, str], list] = OrderedDict()  # key -> [run, visible or None]
 MAX_CACHED_RUNS = 2048
 _RUNS_LOCK = threading.Lock()
 
@@ -28,14 +28,15 @@ def find_misconception(item: Prepared, learner: list[Outcome]) -> Misconception 
     """The first misconception (catalogue order) whose variant reproduces ``learner`` on ``item``."""
     digest = hashlib.sha256(wire.encode(item.cases)).hexdigest()
     for misconception in for_function(item.check.function):
-        run, visible = _cached_run(misconception, item, digest)
-        if visible and same_outcomes(item, learner, run):
+        entry = _cached_run(misconception, item, digest)
+        if same_outcomes(item, learner, entry[0]) and _visible(item, entry):
             return misconception
     return None
 
 
-def _cached_run(misconception: Misconception, item: Prepared, digest: str) -> tuple[VariantRun, bool]:
-    """The variant's run on the cases, and whether it loses points there (else it explains nothing).
+def _cached_run(misconception: Misconception, item: Prepared, digest: str) -> list:
+    """``[run, visible]``: the variant's run on the cases, and whether it loses points there (else it
+    explains nothing; ``None`` until asked, see ``_visible``).
 
     Both depend only on the cases, which many submissions share in a batch or a mutation report.
     """
@@ -43,13 +44,19 @@ def _cached_run(misconception: Misconception, item: Prepared, digest: str) -> tu
     with _RUNS_LOCK:
         cached = _RUNS.get(key)
     if cached is None:
-        run = run_variant(misconception, item.check.exercise, item.check.function, item.cases)
-        cached = (run, judge(item, run.outcomes).status != "passed")
+        cached = [run_variant(misconception, item.check.exercise, item.check.function, item.cases), None]
         with _RUNS_LOCK:
             _RUNS[key] = cached
             while len(_RUNS) > MAX_CACHED_RUNS:
                 _RUNS.popitem(last=False)
     return cached
+
+
+def _visible(item: Prepared, entry: list) -> bool:
+    """Whether the variant loses points on the cases; judged only for variants the learner matches."""
+    if entry[1] is None:
+        entry[1] = judge(item, entry[0].outcomes, verdict_only=True).status != "passed"
+    return entry[1]
 
 
 def same_outcomes(item: Prepared, learner: list[Outcome], run: VariantRun) -> bool:
@@ -60,7 +67,7 @@ def same_outcomes(item: Prepared, learner: list[Outcome], run: VariantRun) -> bo
                 and learner_error[1].kind == variant_error[1].kind == "exception"
                 and _head(learner_error[1].message) == _head(variant_error[1].message))
     check = dataclasses.replace(item.check, forbid_fp_warnings=False)
-    if judge(dataclasses.replace(item, check=check, expected=run.raw), learner).status != "passed":
+    if judge(dataclasses.replace(item, check=check, expected=run.raw), learner, verdict_only=True).status != "passed":
         return False
     if item.check.forbid_fp_warnings:
         return bool(fp_warnings(learner[0])) == bool(fp_warnings(run.outcomes[0]))

@@ -8,7 +8,6 @@ returns ``Outcome`` objects shaped like the sandbox's (values round-tripped thro
 """
 from __future__ import annotations
 
-import copy
 import importlib
 import inspect
 import shutil
@@ -24,6 +23,7 @@ import numpy as np
 
 from grader.catalog import EXERCISE_FILES, EXERCISES
 from grader.misconceptions.base import Misconception
+from grader.reference import fresh_copy
 from grader.sandbox import wire
 from grader.sandbox.client import Outcome
 
@@ -137,7 +137,7 @@ def _call(function: Callable, args: tuple) -> tuple[Outcome, Any]:
         with np.errstate(all="call"):
             previous = np.seterrcall(lambda kind, flag: fp_errors.append(kind))
             try:
-                value = function(*copy.deepcopy(args))
+                value = function(*fresh_copy(args))
             finally:
                 np.seterrcall(previous)
     except Exception as exc:  # noqa: BLE001 - a variant may fail as a learner's code does

@@ -38,6 +38,26 @@ class _Encoder:
         return len(self.buffers) - 1
 
     def tree(self, value: Any) -> Any:
+        # Fast paths for the exact built-in types that make up almost every message; each gives the
+        # same node as the general code below, which handles subclasses and everything else.
+        kind = type(value)
+        if kind is np.ndarray:
+            return self._array(value)
+        if kind is float:
+            return {"$float": repr(value)}
+        if kind is list:
+            return [self.tree(v) for v in value]
+        if kind is tuple:
+            return {"$tuple": [self.tree(v) for v in value]}
+        if kind is dict and all(type(k) is str for k in value):
+            return {"$dict": [[k, self.tree(v)] for k, v in value.items()]}
+        if kind is str or kind is bool or value is None:
+            return value
+        if kind is int:
+            return {"$int": str(value)}
+        return self._general(value)
+
+    def _general(self, value: Any) -> Any:
         if value is None or isinstance(value, (bool, str)):
             return value
         if isinstance(value, (int, np.integer)) and not isinstance(value, np.bool_):
@@ -151,6 +171,8 @@ class _Decoder:
             return [self.tree(v) for v in node]
         if not isinstance(node, dict) or len(node) == 0:
             raise WireError(f"unexpected node {type(node).__name__}")
+        if len(node) == 1 and "$float" in node:  # the commonest node, as below
+            return float(node["$float"])
         if "$int" in node:
             return int(str(node["$int"])[:4300])
         if "$float" in node:
@@ -172,19 +194,37 @@ class _Decoder:
         raise WireError(f"unknown node {sorted(node)!r}")
 
     def _array(self, node: dict) -> np.ndarray:
-        dtype = np.dtype(str(node["dtype"]))
-        if dtype.kind not in ALLOWED_DTYPE_KINDS or dtype.itemsize > 16:
-            raise WireError(f"array dtype {dtype} is not allowed")
+        dtype = _allowed_dtype(str(node["dtype"]))
         shape = tuple(int(n) for n in _as_list(node["shape"]))
         if len(shape) > MAX_ARRAY_DIMS or any(n < 0 for n in shape):
             raise WireError(f"array shape {shape} is not allowed")
-        data = self._buffer(node["$array"])
-        if math.prod(shape) * dtype.itemsize != len(data):
-            raise WireError(f"array of shape {shape} and dtype {dtype} does not match its {len(data)} bytes")
-        array = np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+        index = node["$array"]
+        if not isinstance(index, int) or not 0 <= index < len(self.sizes):
+            raise WireError("buffer reference out of range")
+        count, size = math.prod(shape), self.sizes[index]
+        if count * dtype.itemsize != size:
+            raise WireError(f"array of shape {shape} and dtype {dtype} does not match its {size} bytes")
+        # read in place (no slice of the message), then copy: the array owns its memory
+        array = np.frombuffer(self.message, dtype=dtype, count=count, offset=self.offsets[index]).reshape(shape).copy()
         if "subclass" in node:
             return ArrayFromSubclass(array, str(node["subclass"]))
         return array
+
+
+_DTYPES: dict[str, np.dtype] = {}
+
+
+def _allowed_dtype(text: str) -> np.dtype:
+    """The dtype named by ``text`` if arrays of it may cross (remembered per name), else ``WireError``."""
+    found = _DTYPES.get(text)
+    if found is None:
+        dtype = np.dtype(text)
+        if dtype.kind not in ALLOWED_DTYPE_KINDS or dtype.itemsize > 16:
+            raise WireError(f"array dtype {dtype} is not allowed")
+        if len(_DTYPES) < 64:
+            _DTYPES[text] = dtype
+        found = dtype
+    return found
 
 
 def _as_list(value: Any) -> list:
