@@ -59,3 +59,4 @@ def _message(tree, *buffers):
 def test_malformed_messages_are_refused(message, words):
     with pytest.raises(wire.WireError, match=words):
         wire.decode(message)
+
