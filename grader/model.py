@@ -65,11 +65,11 @@ class SubmissionResult:
 
     @property
     def score(self) -> float:
-        return round(sum(c.score for c in self.checks), 4)  # per-check partial credit is rounded to 6 places
+        return round(sum(c.score for c in self.checks), 6)
 
     @property
     def max_score(self) -> float:
-        return round(sum(c.max_score for c in self.checks), 4)
+        return round(sum(c.max_score for c in self.checks), 6)
 
     def by_exercise(self) -> dict[str, list[CheckResult]]:
         groups: dict[str, list[CheckResult]] = {}

@@ -7,8 +7,10 @@ from grader.model import CheckResult, SubmissionResult
 
 
 def test_totals_of_thirds_add_up_to_whole_points():
-    thirds = [CheckResult("lstm", "lstm_cell", f"case {i}", round(2 / 3, 6), 1, "failed") for i in range(3)]
+    thirds = [CheckResult("lstm", "lstm_cell", f"case {i}", 2 / 3, 1, "failed") for i in range(3)]
+    halves = [CheckResult("gru", "gru_cell", f"case {i}", 0.5, 1, "failed") for i in range(91)]
     assert SubmissionResult("kim", checks=thirds).score == 2.0
+    assert SubmissionResult("kim", checks=thirds + halves).score == 47.5
 
 
 def test_json_round_trip_keeps_every_field():

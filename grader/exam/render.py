@@ -1,19 +1,15 @@
 """Papers, answer-sheet templates and feedback reports, rendered from ``templates/exam/``."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import jinja2
 
 from ..model import SubmissionResult
+from ..report.render import TEMPLATE_DIR as SHARED_TEMPLATE_DIR
+from ..report.render import template_environment
 from .blueprint import Paper
 from .variant import KIND_LABELS
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "exam"
-
-
-def _points(value: float) -> str:
-    return f"{round(float(value), 2):g}"
+TEMPLATE_DIR = SHARED_TEMPLATE_DIR / "exam"
 
 
 def _oneline(value: object) -> str:
@@ -21,15 +17,7 @@ def _oneline(value: object) -> str:
 
 
 def _env(autoescape: bool) -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
-        autoescape=autoescape,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=False,
-    )
-    env.filters["points"] = _points
+    env = template_environment(autoescape, TEMPLATE_DIR, lstrip_blocks=False)
     env.filters["oneline"] = _oneline
     return env
 

@@ -15,7 +15,7 @@ from typing import Iterable
 import jinja2
 
 from grader.model import SubmissionResult
-from grader.report.render import TEMPLATE_DIR, format_points
+from grader.report.render import template_environment
 
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -26,11 +26,8 @@ def xml_text(value: object) -> str:
 
 
 def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                             keep_trailing_newline=True)
+    env = template_environment(autoescape=True)
     env.filters["x"] = xml_text
-    env.filters["points"] = format_points
     return env
 
 

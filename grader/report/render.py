@@ -20,18 +20,21 @@ STATUS_MARK = {"passed": "✓", "failed": "✗", "error": "!"}
 STATUS_COLOUR = {"passed": "green", "failed": "red", "error": "yellow"}
 
 
-def _environment(autoescape: bool) -> jinja2.Environment:
+def template_environment(autoescape: bool, folder: Path = TEMPLATE_DIR, *, lstrip_blocks: bool = True) -> jinja2.Environment:
+    """The one way templates are loaded: strict undefined names, the ``points`` filter, status marks."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        loader=jinja2.FileSystemLoader(folder),
         autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
-        lstrip_blocks=True,
+        lstrip_blocks=lstrip_blocks,
         keep_trailing_newline=True,
     )
     env.filters["points"] = format_points
     env.globals["mark"] = STATUS_MARK
     return env
+
+
 
 
 def format_points(value: float) -> str:
@@ -49,19 +52,19 @@ def _context(result: SubmissionResult) -> dict:
 
 
 def render_terminal(result: SubmissionResult, *, colour: bool = False, public_note: str = "") -> str:
-    env = _environment(autoescape=False)
+    env = template_environment(autoescape=False)
     env.filters["paint"] = lambda text, status: click.style(text, fg=STATUS_COLOUR.get(status)) if colour else text
     return env.get_template("terminal.txt.j2").render(**_context(result), public_note=public_note)
 
 
 def render_markdown(result: SubmissionResult) -> str:
-    return _environment(autoescape=False).get_template("report.md.j2").render(**_context(result))
+    return template_environment(autoescape=False).get_template("report.md.j2").render(**_context(result))
 
 
 def render_html(result: SubmissionResult) -> str:
     context = _context(result)
     context["charts"] = {c.check_id: plots.error_over_time_chart(c) for c in result.checks if c.status != "passed"}
-    return _environment(autoescape=True).get_template("report.html.j2").render(**context)
+    return template_environment(autoescape=True).get_template("report.html.j2").render(**context)
 
 
 def render_json(result: SubmissionResult) -> str:
@@ -93,8 +96,8 @@ def write_class_summary(results: Iterable[SubmissionResult], out_dir: Path, fail
     """``index.html`` and ``summary.md`` for the class; returns the HTML path."""
     context = _class_context(list(results), failures or {})
     out_dir.mkdir(parents=True, exist_ok=True)
-    html = _environment(autoescape=True).get_template("summary.html.j2").render(**context)
+    html = template_environment(autoescape=True).get_template("summary.html.j2").render(**context)
     (out_dir / "index.html").write_text(html, encoding="utf-8")
-    markdown = _environment(autoescape=False).get_template("summary.md.j2").render(**context)
+    markdown = template_environment(autoescape=False).get_template("summary.md.j2").render(**context)
     (out_dir / "summary.md").write_text(markdown, encoding="utf-8")
     return out_dir / "index.html"
