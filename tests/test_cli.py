@@ -58,3 +58,9 @@ def test_batch_grades_the_sample_class(tmp_path):
 def test_batch_rejects_a_missing_submissions_folder(tmp_path):
     result = run("batch", tmp_path / "missing", "--out", tmp_path / "out")
     assert result.exit_code == 2 and "does not exist" in result.output
+
+
+def test_batch_of_an_empty_folder_says_what_a_submission_looks_like(tmp_path):
+    (tmp_path / "subs").mkdir()
+    result = run("batch", tmp_path / "subs", "--out", tmp_path / "out", "--quiet")
+    assert result.exit_code == 1 and "holds no submissions" in result.output and "grade submit" in result.output

@@ -68,6 +68,9 @@ def batch(submissions: Path, out_dir: Path, seed: int | None, gradebook: Path | 
         raise click.ClickException(str(exc)) from exc
     finally:
         progress.stop()
+    if not (outcome.results or outcome.failures):
+        raise click.ClickException(f"{submissions} holds no submissions: put one folder per learner in it "
+                                   "(e.g. alice/gru.py) or the .zip archives made by `grade submit`")
     click.echo(f"Batch seed {outcome.batch_seed}: graded {len(outcome.graded)}, reused {len(outcome.reused)}, "
                f"not graded {len(outcome.failures)}.")
     for learner, why in sorted(outcome.failures.items()):
