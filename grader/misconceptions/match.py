@@ -5,19 +5,32 @@ A misconception matches when its variant, run on the check's own cases, loses po
 values within the check's tolerance (judged exactly as a grade is, with the variant's values as
 the expected ones), the same overflow warnings where the check forbids them, or the same error
 (exception type and text, e.g. a matmul shape mismatch) at the same case.
+
+A variant none of whose replaced functions the reference ever calls on the cases (say the GRU's
+patches on a stack of LSTM layers) runs exactly as the reference does: the variant is the reference
+text with those names rebound, and ``solutions/`` uses such names only to call them. So the
+reference is run once per check, recording which of its functions run (``_reference_entry``), and
+every such variant shares that run instead of being imported and run itself. Which misconception
+gets named does not change. Runs keep their values undecoded until ``_visible`` needs them: the
+match itself compares the raw values and the errors.
 """
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import importlib
+import sys
 import threading
+import types
 from collections import OrderedDict
 
 from grader.judge import Prepared, fp_warnings, judge
 from grader.misconceptions import Misconception, for_function
-from grader.misconceptions.variants import VariantRun, run_variant
+from grader.misconceptions.variants import VariantRun, _call, run_variant
+from grader.reference import reference_function
 from grader.sandbox import wire
 from grader.sandbox.client import Outcome
+from solutions.sequence import CELL_TYPES
 
 _RUNS: OrderedDict[tuple[str, str, str], list] = OrderedDict()  # key -> [run, visible or None]
 MAX_CACHED_RUNS = 2048
@@ -27,8 +40,21 @@ _RUNS_LOCK = threading.Lock()
 def find_misconception(item: Prepared, learner: list[Outcome]) -> Misconception | None:
     """The first misconception (catalogue order) whose variant reproduces ``learner`` on ``item``."""
     digest = hashlib.sha256(wire.encode(item.cases)).hexdigest()
+    entry_point = f"{item.check.exercise}.{item.check.function}"
+    reference: list | None = None
+    # Only a cell type among the arguments leaves whole modules unused; else tracing costs more than it saves.
+    by_cell = any(isinstance(arg, str) and arg in CELL_TYPES for args in item.cases for arg in args)
     for misconception in for_function(item.check.function):
-        entry = _cached_run(misconception, item, digest)
+        if not by_cell or entry_point in misconception.patches:
+            entry = _cached_run(misconception, item, digest)
+        else:
+            if reference is None:
+                reference = _reference_entry(item, digest)
+            called = reference[2]
+            if any(code is None or code in called for code in map(_code_of, misconception.patches)):
+                entry = _cached_run(misconception, item, digest)
+            else:
+                entry = reference  # the variant never leaves the reference's code on these cases
         if same_outcomes(item, learner, entry[0]) and _visible(item, entry):
             return misconception
     return None
@@ -44,7 +70,8 @@ def _cached_run(misconception: Misconception, item: Prepared, digest: str) -> li
     with _RUNS_LOCK:
         cached = _RUNS.get(key)
     if cached is None:
-        cached = [run_variant(misconception, item.check.exercise, item.check.function, item.cases), None]
+        cached = [run_variant(misconception, item.check.exercise, item.check.function, item.cases,
+                                 lazy_values=True), None]
         with _RUNS_LOCK:
             _RUNS[key] = cached
             while len(_RUNS) > MAX_CACHED_RUNS:
@@ -52,10 +79,60 @@ def _cached_run(misconception: Misconception, item: Prepared, digest: str) -> li
     return cached
 
 
+_REFERENCE = "<reference>"
+
+
+def _reference_entry(item: Prepared, digest: str) -> list:
+    """``[run, visible, called]``: the reference's own run on the cases (as a variant's would be),
+    and the code objects of the ``solutions`` functions it executed."""
+    key = (_REFERENCE, item.check.check_id, digest)
+    with _RUNS_LOCK:
+        cached = _RUNS.get(key)
+    if cached is None:
+        run, called = _traced_reference_run(item)
+        cached = [run, None, called]
+        with _RUNS_LOCK:
+            _RUNS[key] = cached
+            while len(_RUNS) > MAX_CACHED_RUNS:
+                _RUNS.popitem(last=False)
+    return cached
+
+
+def _traced_reference_run(item: Prepared) -> tuple[VariantRun, frozenset]:
+    call = reference_function(item.check.exercise, item.check.function)
+    called: set[types.CodeType] = set()
+
+    def profile(frame, event, arg):
+        if event == "call":
+            called.add(frame.f_code)
+
+    def traced(*args):
+        previous = sys.getprofile()
+        sys.setprofile(profile)
+        try:
+            return call(*args)
+        finally:
+            sys.setprofile(previous)
+
+    run = VariantRun([], [], decoded=False)
+    for args in item.cases:
+        outcome, raw = _call(traced, args, lazy_values=True)
+        run.outcomes.append(outcome)
+        run.raw.append(raw)
+    return run, frozenset(called)
+
+
+def _code_of(key: str) -> types.CodeType | None:
+    """The code object of the reference function that patch ``key`` ("module.function") replaces."""
+    module, name = key.split(".")
+    function = getattr(importlib.import_module(f"solutions.{module}"), name, None)
+    return getattr(function, "__code__", None)
+
+
 def _visible(item: Prepared, entry: list) -> bool:
     """Whether the variant loses points on the cases; judged only for variants the learner matches."""
     if entry[1] is None:
-        entry[1] = judge(item, entry[0].outcomes, verdict_only=True).status != "passed"
+        entry[1] = judge(item, entry[0].decode_values().outcomes, verdict_only=True).status != "passed"
     return entry[1]
 
 

@@ -118,19 +118,31 @@ class VariantRun:
 
     outcomes: list[Outcome]
     raw: list[Any]
+    decoded: bool = True  # False: the ok outcomes' values are not round-tripped yet (``decode_values``)
+
+    def decode_values(self) -> VariantRun:
+        """Fill in the values of a run made with ``lazy_values``: the same wire round trip, done once."""
+        if not self.decoded:
+            self.outcomes = [_decoded(outcome, raw) if outcome.ok else outcome
+                             for outcome, raw in zip(self.outcomes, self.raw)]
+            self.decoded = True
+        return self
 
 
-def run_variant(misconception: Misconception, exercise: str, function: str, cases: list[tuple]) -> VariantRun:
+def run_variant(misconception: Misconception, exercise: str, function: str, cases: list[tuple], *,
+                lazy_values: bool = False) -> VariantRun:
+    """The variant on ``cases``. With ``lazy_values`` the ok outcomes carry no value until
+    ``decode_values`` (a caller that compares ``raw`` and the errors first may never need them)."""
     call = getattr(variant_modules(misconception)[exercise], function)
-    run = VariantRun([], [])
+    run = VariantRun([], [], decoded=not lazy_values)
     for args in cases:
-        outcome, raw = _call(call, args)
+        outcome, raw = _call(call, args, lazy_values=lazy_values)
         run.outcomes.append(outcome)
         run.raw.append(raw)
     return run
 
 
-def _call(function: Callable, args: tuple) -> tuple[Outcome, Any]:
+def _call(function: Callable, args: tuple, *, lazy_values: bool = False) -> tuple[Outcome, Any]:
     """Call as the sandbox child does: private copies of the inputs, NumPy FP problems recorded."""
     fp_errors: list[str] = []
     try:
@@ -142,5 +154,11 @@ def _call(function: Callable, args: tuple) -> tuple[Outcome, Any]:
                 np.seterrcall(previous)
     except Exception as exc:  # noqa: BLE001 - a variant may fail as a learner's code does
         return Outcome(ok=False, kind="exception", message=f"{type(exc).__name__}: {exc}"[:500]), None
-    body = wire.decode(wire.encode({"value": value, "fp_errors": sorted(set(fp_errors))}, lenient=True))
-    return Outcome(ok=True, value=body["value"], fp_errors=tuple(body["fp_errors"])), value
+    outcome = Outcome(ok=True, fp_errors=tuple(sorted(set(fp_errors))))
+    return (outcome if lazy_values else _decoded(outcome, value)), value
+
+
+def _decoded(outcome: Outcome, value: Any) -> Outcome:
+    """``outcome`` with ``value`` as the sandbox would have sent it (round-tripped through the wire)."""
+    body = wire.decode(wire.encode({"value": value, "fp_errors": list(outcome.fp_errors)}, lenient=True))
+    return Outcome(ok=True, value=body["value"], fp_errors=tuple(body["fp_errors"]))
