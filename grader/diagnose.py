@@ -11,6 +11,8 @@ Runs in the trusted process after judging, on the same inputs. For each failing 
    random ones, never the reference's.
 2. match: if the learner's output equals a misconception's (``grader.misconceptions.match``),
    record ``details["misconception"] = {"id", "message"}`` and end the message with its text.
+   Checks are explained in suite order, and the misconceptions already named on earlier checks
+   of the submission are tried first (the rule is in ``grader.misconceptions.match``).
 
 The message keeps DESIGN.md's order: what differs and where, then the likely cause (the hint is
 rendered after it). Diagnosis never changes a score, and a failure inside it changes nothing.
@@ -84,10 +86,11 @@ def diagnose(prepared: list[Prepared], outcomes: list[list[Outcome]], results: l
                if r.status != "passed" and r.details.get("error_kind") not in UNEXPLAINED_ERRORS]
     probes = [probe for item, learner, _ in failing for probe in _plan(item, learner)]
     answers = _run_probes(probes, sandbox, submission_dir)
+    named: list[str] = []  # misconception ids named so far in this submission, first-named first
     for item, learner, result in failing:
         try:
             mine = [(probe, answers.get(id(probe))) for probe in probes if probe.item is item]
-            _explain(item, learner, result, mine)
+            _explain(item, learner, result, mine, named)
         except Exception as exc:  # noqa: BLE001 - feedback extras must never cost a grade
             result.details["diagnosis_error"] = f"{type(exc).__name__}: {exc}"
 
@@ -120,14 +123,18 @@ def _run_probes(probes: list[Probe], sandbox: ForkServer, submission_dir: Path) 
     return {id(p): o for p, o in zip(probes, report.outcomes)}
 
 
-def _explain(item: Prepared, learner: list[Outcome], result: CheckResult, probes: list) -> None:
+def _explain(item: Prepared, learner: list[Outcome], result: CheckResult, probes: list,
+             named: list[str]) -> None:
+    """Localise and match one failing check; a newly named misconception is appended to ``named``."""
     lines = []
     if item.check.function in PIECES and probes:
         lines.append(_pieces_text(item, probes, result))
     elif item.check.function in LAYERED and len(item.cases[0][1]) > 1 and learner and learner[0].ok:
         lines.append(_layers_text(item, learner[0], probes, result))
-    misconception = find_misconception(item, learner)
+    misconception = find_misconception(item, learner, named)
     if misconception is not None:
+        if misconception.id not in named:
+            named.append(misconception.id)
         result.details["misconception"] = {"id": misconception.id, "message": misconception.message}
         lines.append(misconception.message)
     result.message = "\n".join(line for line in [result.message, *lines] if line)

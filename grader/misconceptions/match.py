@@ -13,6 +13,13 @@ reference is run once per check, recording which of its functions run (``_refere
 every such variant shares that run instead of being imported and run itself. Which misconception
 gets named does not change. Runs keep their values undecoded until ``_visible`` needs them: the
 match itself compares the raw values and the errors.
+
+Which one is named when several reproduce the learner: one mistake usually fails many checks of a
+submission (a swapped update gate fails ``gru_cell``, ``gru_forward``, the stacks and the
+bidirectional layers), so the misconceptions already named on earlier checks of the same
+submission (``preferred``, in the order they were first named) are tried first, then the rest in
+catalogue order. The rule is deterministic (the engine diagnoses checks in suite order) and says
+"the cause already found in this submission is preferred"; it also spares most variant runs.
 """
 from __future__ import annotations
 
@@ -23,6 +30,7 @@ import sys
 import threading
 import types
 from collections import OrderedDict
+from typing import Sequence
 
 from grader.judge import Prepared, fp_warnings, judge
 from grader.misconceptions import Misconception, for_function
@@ -37,14 +45,16 @@ MAX_CACHED_RUNS = 2048
 _RUNS_LOCK = threading.Lock()
 
 
-def find_misconception(item: Prepared, learner: list[Outcome]) -> Misconception | None:
-    """The first misconception (catalogue order) whose variant reproduces ``learner`` on ``item``."""
+def find_misconception(item: Prepared, learner: list[Outcome],
+                       preferred: Sequence[str] = ()) -> Misconception | None:
+    """The first misconception whose variant reproduces ``learner`` on ``item``: those whose ids are in
+    ``preferred`` first (in that order), then the others in catalogue order."""
     digest = hashlib.sha256(wire.encode(item.cases)).hexdigest()
     entry_point = f"{item.check.exercise}.{item.check.function}"
     reference: list | None = None
     # Only a cell type among the arguments leaves whole modules unused; else tracing costs more than it saves.
     by_cell = any(isinstance(arg, str) and arg in CELL_TYPES for args in item.cases for arg in args)
-    for misconception in for_function(item.check.function):
+    for misconception in candidates(item.check.function, preferred):
         if not by_cell or entry_point in misconception.patches:
             entry = _cached_run(misconception, item, digest)
         else:
@@ -58,6 +68,13 @@ def find_misconception(item: Prepared, learner: list[Outcome]) -> Misconception 
         if same_outcomes(item, learner, entry[0]) and _visible(item, entry):
             return misconception
     return None
+
+
+def candidates(function: str, preferred: Sequence[str] = ()) -> list[Misconception]:
+    """The misconceptions that change ``function``, in the order they are tried (see the module text)."""
+    catalogue = for_function(function)
+    rank = {misconception_id: k for k, misconception_id in enumerate(preferred)}
+    return sorted(catalogue, key=lambda m: rank.get(m.id, len(rank)))  # stable: catalogue order otherwise
 
 
 def _cached_run(misconception: Misconception, item: Prepared, digest: str) -> list:
