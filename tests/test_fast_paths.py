@@ -150,3 +150,16 @@ def test_wire_decoding_refuses_bad_array_references():
     short = message[8:8 + header_len].replace(b'"shape": [3]', b'"shape": [4]')
     with pytest.raises(wire.WireError, match="does not match"):
         wire.decode(len(short).to_bytes(8, "big") + short + message[8 + header_len:])
+
+
+def test_the_childs_copies_of_read_only_request_arrays_are_writable_and_private():
+    from grader.sandbox import child
+
+    d = sympy.Symbol("d", positive=True, integer=True)
+    args = wire.decode(wire.encode([np.arange(3.0), [{"W": np.ones((2, 2))}], (np.zeros(1), 2.5, 3, "gru", d)]),
+                       copy_arrays=False, make_symbol=lambda name: sympy.Symbol(name, positive=True, integer=True))
+    copied = child._fresh_copies(args)
+    assert wire.encode(copied) == wire.encode(args)
+    for original, copy_ in ((args[0], copied[0]), (args[1][0]["W"], copied[1][0]["W"]), (args[2][0], copied[2][0])):
+        assert not original.flags.writeable and copy_.flags.writeable and not np.shares_memory(original, copy_)
+    assert copied[2][1:] == args[2][1:] and type(copied[2]) is tuple

@@ -18,6 +18,7 @@ LIMITS = Limits(cpu_seconds=2, wall_seconds=1.0)
 @pytest.fixture(scope="module")
 def quick_sandbox():
     with ForkServer(LIMITS) as server:
+        server.layers()  # started and warm: the timing tests measure runs, not the server's start-up
         yield server
 
 
@@ -113,11 +114,45 @@ def test_frames_forged_for_other_calls_are_not_taken(tmp_path, quick_sandbox):
     assert outcomes[3].ok and outcomes[3].value == 4
 
 
-def test_warm_up_leaves_no_expression_in_sympys_caches():
-    code = ("from grader.sandbox import server\nserver.warm_up()\nfrom sympy.core.cache import CACHE\n"
-            "print(sum(f.cache_info().currsize for f in CACHE))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "0"
+WARM_UP_PROBE = """
+import gc, sympy
+from grader.sandbox import server
+server.warm_up()
+from sympy.core.cache import CACHE
+print(sorted(f.__wrapped__.__qualname__ for f in CACHE if f.cache_info().currsize))
+print(sorted({s.name for o in gc.get_objects() if isinstance(o, sympy.Basic) and not isinstance(o, sympy.Symbol)
+              for s in getattr(o, "free_symbols", ()) if isinstance(s, sympy.Symbol)}))
+print(sorted({o.name for o in gc.get_objects() if isinstance(o, sympy.Symbol)}))
+print(sorted(m for m in __import__("sys").modules if m.startswith(("solutions", "grader.suites", "grader.reference",
+                                                                  "grader.misconceptions", "exercises"))))
+"""
+
+
+def test_warm_up_keeps_no_expression_of_the_inputs_only_bare_symbols_and_integers():
+    out = subprocess.run([sys.executable, "-c", WARM_UP_PROBE], capture_output=True, text=True, check=True).stdout
+    cached, in_expressions, symbols, forbidden_modules = (eval(line) for line in out.splitlines())
+    # SymPy's caches hold only integers and bare symbols (and the symbols' assumption sets) ...
+    assert set(cached) <= {"Integer.__new__", "Symbol.__xnew_cached_", "Symbol._canonical_assumptions"}
+    # ... and no live SymPy expression anywhere in the server's memory involves the input symbols
+    assert {"d", "h"} <= set(symbols) and not {"d", "h"} & set(in_expressions)
+    assert not [name for name in symbols if name.startswith("warm_up")]  # the warm-up's own are gone
+    assert forbidden_modules == []
+
+
+def test_an_argument_edited_in_place_does_not_reach_the_next_call(tmp_path, quick_sandbox):
+    """The fork-server decodes requests into read-only views; each call still gets private,
+    writable copies of its arguments."""
+    folder = learner(tmp_path, """
+        def bump(x):
+            x += 1
+            return x
+    """)
+    import numpy as np
+
+    shared = np.zeros(3)
+    outcomes = quick_sandbox.run(folder, [Call("gates", "bump", (shared,)), Call("gates", "bump", (shared,))]).outcomes
+    assert [o.ok for o in outcomes] == [True, True]
+    assert outcomes[0].value.tolist() == outcomes[1].value.tolist() == [1.0, 1.0, 1.0]
 
 
 def test_symbols_still_work_in_the_child_after_the_warm_up(tmp_path, quick_sandbox):

@@ -60,3 +60,36 @@ def test_malformed_messages_are_refused(message, words):
     with pytest.raises(wire.WireError, match=words):
         wire.decode(message)
 
+
+
+def test_arrays_decode_to_private_writable_copies_by_default():
+    message = wire.encode({"a": np.arange(6.0).reshape(2, 3)})
+    array = wire.decode(message)["a"]
+    assert array.flags.writeable and array.flags.owndata
+    array[0, 0] = 99.0  # the message is not changed
+    assert wire.decode(message)["a"][0, 0] == 0.0
+
+
+def test_arrays_decoded_without_copies_are_read_only_views_of_the_message():
+    message = wire.encode({"a": np.arange(6.0).reshape(2, 3), "b": [np.ones(2, dtype=np.int32)]})
+    back = wire.decode(message, copy_arrays=False)
+    for array in (back["a"], back["b"][0]):
+        assert not array.flags.writeable and not array.flags.owndata
+        with pytest.raises(ValueError):
+            array[0] = 5
+        with pytest.raises(ValueError):
+            array.flags.writeable = True
+    assert back["a"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]] and back["b"][0].dtype == np.int32
+
+
+def test_views_never_see_later_changes_to_a_mutable_message():
+    buffer = bytearray(wire.encode(np.zeros(3)))
+    array = wire.decode(buffer, copy_arrays=False)
+    buffer[-8:] = np.float64(7.0).tobytes()
+    assert array.tolist() == [0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("shape", [["3"], [3.0], [True], [-1], [1] * 9, "3", None, [1 << 40]])
+def test_array_shapes_must_be_small_lists_of_non_negative_ints(shape):
+    with pytest.raises(wire.WireError, match="shape"):
+        wire.decode(_message({"$array": 0, "dtype": "<f8", "shape": shape}, b"\x00" * 24))

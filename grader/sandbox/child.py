@@ -97,12 +97,10 @@ def _run_call(fd: int, index: int, call: dict) -> None:
     fp_errors: list[str] = []
     try:
         args = _fresh_copies(call["args"])
-        with np.errstate(all="call"):
-            previous = np.seterrcall(lambda kind, flag: fp_errors.append(kind))
-            try:
-                value = function(*args)
-            finally:
-                np.seterrcall(previous)
+        # one context sets both the error mode and the callback, and restores both, however the
+        # learner's code changed them
+        with np.errstate(all="call", call=lambda kind, flag: fp_errors.append(kind)):
+            value = function(*args)
     except NotImplementedError:
         return _fail(fd, index, "not_implemented", f"{function_name} is not implemented yet (it raises NotImplementedError)")
     except BaseException as exc:  # noqa: BLE001
@@ -124,7 +122,17 @@ def _import(fd: int, index: int, module_name: str) -> types.ModuleType:
 
 
 def _fresh_copies(value: Any) -> Any:
-    """Each call gets its own copies, so an in-place edit by one call cannot change the next."""
+    """Each call gets its own copies, so an in-place edit by one call cannot change the next.
+
+    The arguments as decoded by the fork-server are read-only views of its request; the copies
+    are the learner's own, writable arrays."""
+    kind = type(value)
+    if kind is np.ndarray:
+        return value.copy()
+    if kind is list:
+        return [_fresh_copies(v) for v in value]
+    if kind is float or kind is int or kind is str:
+        return value
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, list):

@@ -1,8 +1,9 @@
 """The fork-server: a warm process that forks one sandboxed child per run.
 
 Started by ``grader.sandbox.client`` as ``python -I -m grader.sandbox.server``. It imports numpy and
-sympy once (so each child starts warm) and never imports ``solutions``, the suites or anything else
-that knows an answer, so a child that inspects its own memory finds only its inputs.
+sympy once and exercises them on throwaway values (``warm_up``), so each child starts warm, and it
+never imports ``solutions``, the suites or anything else that knows an answer, nor computes one, so
+a child that inspects its own memory finds only its inputs.
 
 Protocol on stdin/stdout: length-prefixed frames (see ``wire.write_frame``). A request is a wire
 message ``{"work_dir", "calls": [{"module", "function", "args"}], "limits", "without"}`` (``without``:
@@ -12,10 +13,13 @@ confinement steps switched off, for tests and benchmarks only); the reply is
 
 Each request is answered by a worker forked for it, and the sandboxed children are forked from that
 worker.  The server itself therefore never holds what a child sent back: a later learner's child,
-which inherits the server's memory, cannot find an earlier learner's results in it.
+which inherits the server's memory, cannot find an earlier learner's results in it.  The worker
+decodes the request's arrays as read-only views of the message (``decode_request``); each child
+copies the arguments of every call before making it.
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import select
@@ -288,19 +292,91 @@ def _first_missing(outcomes, start: int) -> int:
     return len(outcomes)
 
 
-def warm_up() -> None:
-    """Pay one-off costs here, once, instead of in every child.
+# The symbols of symbolic calls, created here exactly as a request's ``$symbol`` leaves are rebuilt
+# (``make_symbol``), so that SymPy's cache hands every child the same objects with their assumptions
+# already deduced.  Bare symbols are inputs, not answers.
+SYMBOL_NAMES = ("d", "h")
 
-    SymPy imports much of itself (``sympy.combinatorics`` and more, ~50 ms) on the first product of
-    symbols and builds its printers on first use; a child would pay that on every run with a
-    symbolic call. The warm-up uses a symbol no check uses and clears SymPy's caches after, so a
-    child finds no expression of ours in its memory.
+
+def warm_up() -> None:
+    """Pay one-off costs here, once, instead of in every child (which inherits the warm state).
+
+    Every child would otherwise pay again for the first use of SymPy's product and printers (which
+    import much of SymPy, ~50 ms), for SymPy's assumption deduction on the symbols and small
+    integers of a symbolic call, for NumPy's first use of each ufunc loop, and for the wire format.
+
+    Nothing here computes or keeps an answer: the symbolic work uses symbols no check uses and
+    SymPy's caches are cleared after it (``_warm_sympy``); what is then put back in them is only the
+    bare input symbols and plain integers (``_prime_sympy_cache``).  The NumPy work is on arrays of
+    arbitrary numbers, and none of its results is kept.
     """
+    _warm_sympy()
+    _warm_numpy()
+    _prime_sympy_cache()
+
+
+def _warm_sympy() -> None:
+    """Sums, products and powers of positive integer symbols, printed and wire-encoded (as a
+    child's symbolic result is), then every SymPy cache cleared: only the code paths stay warm."""
     from sympy.core.cache import clear_cache
 
-    warm = make_symbol("warm_up_")
-    wire.encode((warm + 1) * warm * 2, lenient=True)
+    a, b = make_symbol("warm_up_a_"), make_symbol("warm_up_b_")
+    for expression in ((a + 1) * a * 2, (a + 2) * b * 3 + a ** 3 + 7 * b, (a - b) * a / 2):
+        wire.encode({"value": expression, "fp_errors": []}, lenient=True)
     clear_cache()
+
+
+def _prime_sympy_cache() -> None:
+    """Put into SymPy's (otherwise empty) cache the input symbols and the small integers, with the
+    facts that arithmetic and printing ask about them (zero? negative?) already deduced: a child's
+    ``d * h`` then starts from these objects instead of deducing their assumptions again."""
+    for name in SYMBOL_NAMES:
+        symbol = make_symbol(name)
+        symbol.is_zero, symbol.is_extended_negative  # noqa: B018 - deduces and stores the facts
+    for value in range(-2, 65):  # the coefficients of a parameter count: 2, 3, 4, 8, 24, 56, ...
+        number = sympy.Integer(value)
+        number.is_zero, number.is_extended_negative  # noqa: B018
+
+
+def _warm_numpy() -> None:
+    """The NumPy a learner's cell uses, once, on throwaway numbers: matrix products, element-wise
+    arithmetic and ufuncs (with floating-point errors reported through ``seterrcall``, as in the
+    child), joins, reductions and copies.  NumPy looks up and caches each ufunc loop on first use."""
+    rng = numpy.random.default_rng(0)
+    x, w, b = rng.standard_normal((3, 4)), rng.standard_normal((5, 4)), rng.standard_normal(5)
+    errors: list[str] = []
+    with numpy.errstate(all="call"):
+        previous = numpy.seterrcall(lambda kind, flag: errors.append(kind))
+        try:
+            for scale in (1.0, 1e3):  # 1e3 overflows exp: the error path is warmed too
+                _numpy_cell(x * scale, w, b)
+        finally:
+            numpy.seterrcall(previous)
+    wire.encode({"value": (x, [b, 1.5, 2], {"h": w.T}), "fp_errors": sorted(set(errors))}, lenient=True)
+    wire.decode(wire.encode({"a": x, "b": (1.5, 2, None, "s", b"x")}), copy_arrays=False)
+
+
+def _numpy_cell(x, w, b) -> None:
+    """Element-wise, matrix and array-building operations of the kinds recurrent cells use."""
+    a = x @ w.T + numpy.dot(x, w.T) + numpy.matmul(x, w.T) + b
+    with numpy.errstate(under="ignore", over="ignore"):
+        e = numpy.exp(-numpy.abs(a))
+        numpy.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    s = 1 / (1 + numpy.exp(-a))
+    t = numpy.tanh(a)
+    c = (1 - s) * t + s * numpy.maximum(a, 0) - numpy.minimum(a, 0) / 2
+    numpy.clip(c, -1, 1), numpy.sqrt(numpy.abs(c)), numpy.log1p(numpy.abs(c)), numpy.log(s), c ** 2
+    both = numpy.concatenate([c, t], axis=-1)
+    stacked = numpy.stack([c, t]), numpy.stack([c, t], axis=1), numpy.hstack([c, t]), numpy.vstack([c, t])
+    numpy.zeros((3, 5)), numpy.zeros_like(c), numpy.ones_like(c), numpy.empty((2, 3, 5)), numpy.full((2, 2), 0.5)
+    numpy.asarray(c, dtype=numpy.float64), numpy.array(c), c.copy(), c.astype(numpy.float64), numpy.copy(c)
+    both[:, :5], both[..., 5:], stacked[0][1], c[::-1], c.reshape(-1), c.ravel(), c.T, numpy.flip(c, 0)
+    c.sum(), c.sum(axis=0), c.mean(axis=-1), c.max(), numpy.abs(c).argmax(), numpy.allclose(c, t)
+    numpy.isfinite(c).all(), numpy.isnan(c).any(), numpy.outer(b, b), numpy.einsum("ij,kj->ik", x, w)
+    out = numpy.empty((2, 3, 5))
+    out[0] = c
+    out[1, :, :] = t
+    float(c[0, 0]), int(numpy.argmax(c)), numpy.float64(1.5) * 2 + numpy.float64(0.5) / 3
 
 
 def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
@@ -309,6 +385,8 @@ def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
 
     set_not_dumpable()
     warm_up()
+    gc.collect()
+    gc.freeze()
     while True:
         head = read_exact(stdin_fd, _LEN.size)
         if head is None:
@@ -320,6 +398,16 @@ def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
         del body
 
 
+def decode_request(body: bytes) -> dict:
+    """Decode a request in the worker, cheaply: arrays stay read-only views of ``body`` (the child
+    copies every argument before each call), and the decoded request, which lives as long as the
+    worker, is frozen out of the garbage collector so that no collection in the worker or its
+    children scans (and so copies the pages of) its thousands of objects again."""
+    request = wire.decode(body, make_symbol=make_symbol, copy_arrays=False)
+    gc.freeze()
+    return request
+
+
 def answer_in_worker(body: bytes, stdout_fd: int) -> None:
     """Fork a worker that decodes and runs one request and writes the reply; wait for it.  Should
     the worker die without replying, the grader gets an error reply instead of silence."""
@@ -328,7 +416,7 @@ def answer_in_worker(body: bytes, stdout_fd: int) -> None:
         code = 1
         try:
             try:
-                reply = run_request(wire.decode(body, make_symbol=make_symbol))
+                reply = run_request(decode_request(body))
             except Exception as exc:  # noqa: BLE001 - report, keep serving
                 reply = {"error": f"{type(exc).__name__}: {exc}"}
             wire.write_frame(stdout_fd, wire.encode(reply))

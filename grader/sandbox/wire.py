@@ -5,8 +5,10 @@ Values are ``None``, ``bool``, ``int``, ``float``, ``str``, lists, tuples, strin
 ``bytes``, NumPy arrays of plain numeric dtypes, and (trusted → child only) SymPy symbols.
 Anything else a child produces is described, not transported: ``{"$object": "TypeName"}``.
 
-Decoding never unpickles and never evaluates: arrays are rebuilt with ``np.frombuffer`` after the
-dtype, shape and byte count are checked against limits.
+Decoding never unpickles and never evaluates: arrays are rebuilt over the message's bytes after the
+dtype, shape and byte count are checked against limits.  By default each decoded array is a copy that
+owns its memory; ``decode(..., copy_arrays=False)`` (the fork-server's request path) returns read-only
+views of the message instead, for a receiver that copies every argument before use anyway.
 """
 from __future__ import annotations
 
@@ -19,6 +21,8 @@ from typing import Any
 import numpy as np
 
 _LEN = struct.Struct(">Q")
+# json.dumps(..., allow_nan=False) builds an encoder per call; one built once writes the same bytes
+_HEADER_JSON = json.JSONEncoder(allow_nan=False)
 ALLOWED_DTYPE_KINDS = "biufc"  # bool, int, uint, float, complex: never object or void
 MAX_HEADER_BYTES = 4 * 1024 * 1024
 MAX_ARRAY_DIMS = 8
@@ -77,6 +81,10 @@ class _Encoder:
         return self._other(value)
 
     def _array(self, array: np.ndarray) -> Any:
+        if type(array) is np.ndarray and array.ndim and array.dtype.kind in ALLOWED_DTYPE_KINDS:
+            # the common case, as below without its copies: tobytes() is C order whatever the strides
+            return {"$array": self._buffer(array.tobytes()), "dtype": _dtype_text(array.dtype),
+                    "shape": list(array.shape)}
         if array.dtype.kind not in ALLOWED_DTYPE_KINDS:
             if self.lenient:
                 return {"$object": f"ndarray[{array.dtype}]"}
@@ -97,6 +105,19 @@ class _Encoder:
         if self.lenient:
             return {"$object": type(value).__name__}
         raise WireError(f"values of type {type(value).__name__} cannot be sent")
+
+
+_DTYPE_TEXT: dict[np.dtype, str] = {}
+
+
+def _dtype_text(dtype: np.dtype) -> str:
+    """``dtype.str``, remembered per dtype (asking NumPy for it is slow next to a small array)."""
+    text = _DTYPE_TEXT.get(dtype)
+    if text is None:
+        text = dtype.str
+        if len(_DTYPE_TEXT) < 64:
+            _DTYPE_TEXT[dtype] = text
+    return text
 
 
 def _sympy_symbol_name(value: Any) -> str | None:
@@ -124,12 +145,18 @@ def encode(value: Any, *, lenient: bool = False) -> bytes:
     encoder = _Encoder(lenient)
     tree = encoder.tree(value)
     sizes = [len(b) for b in encoder.buffers]
-    header = json.dumps({"tree": tree, "buffers": sizes}, allow_nan=False).encode()
+    header = _HEADER_JSON.encode({"tree": tree, "buffers": sizes}).encode()
     return b"".join([_LEN.pack(len(header)), header, *encoder.buffers])
 
 
-def decode(message: bytes, *, max_bytes: int = 64 * 1024 * 1024, make_symbol=None) -> Any:
-    """Decode a message, checking every length. ``make_symbol(name)`` rebuilds ``$symbol`` leaves."""
+def decode(message: bytes, *, max_bytes: int = 64 * 1024 * 1024, make_symbol=None,
+           copy_arrays: bool = True) -> Any:
+    """Decode a message, checking every length. ``make_symbol(name)`` rebuilds ``$symbol`` leaves.
+
+    ``copy_arrays=False`` gives read-only arrays that view ``message`` (which must be ``bytes``, so
+    nothing can change them) instead of copies: for the fork-server, whose child copies each
+    argument before every call, so a second copy of ~1000 small arrays per request is waste.
+    """
     if len(message) > max_bytes:
         raise WireError(f"message of {len(message)} bytes exceeds the {max_bytes}-byte limit")
     if len(message) < _LEN.size:
@@ -151,12 +178,16 @@ def decode(message: bytes, *, max_bytes: int = 64 * 1024 * 1024, make_symbol=Non
         position += size
     if position != len(message):
         raise WireError("buffer sizes do not add up to the message length")
-    return _Decoder(message, offsets, sizes, make_symbol).tree(tree)
+    if not copy_arrays and type(message) is not bytes:
+        message = bytes(message)  # views must not see later changes to a mutable buffer
+    return _Decoder(message, offsets, sizes, make_symbol, copy_arrays).tree(tree)
 
 
 class _Decoder:
-    def __init__(self, message: bytes, offsets: list[int], sizes: list[int], make_symbol) -> None:
+    def __init__(self, message: bytes, offsets: list[int], sizes: list[int], make_symbol,
+                 copy_arrays: bool = True) -> None:
         self.message, self.offsets, self.sizes, self.make_symbol = message, offsets, sizes, make_symbol
+        self.copy_arrays = copy_arrays
 
     def _buffer(self, index: Any) -> bytes:
         if not isinstance(index, int) or not 0 <= index < len(self.sizes):
@@ -194,21 +225,29 @@ class _Decoder:
         raise WireError(f"unknown node {sorted(node)!r}")
 
     def _array(self, node: dict) -> np.ndarray:
-        dtype = _allowed_dtype(str(node["dtype"]))
-        shape = tuple(int(n) for n in _as_list(node["shape"]))
-        if len(shape) > MAX_ARRAY_DIMS or any(n < 0 for n in shape):
-            raise WireError(f"array shape {shape} is not allowed")
+        dtype = _allowed_dtype(str(node.get("dtype")))
+        shape = _shape(node.get("shape"))
         index = node["$array"]
-        if not isinstance(index, int) or not 0 <= index < len(self.sizes):
+        if type(index) is not int or not 0 <= index < len(self.sizes):
             raise WireError("buffer reference out of range")
-        count, size = math.prod(shape), self.sizes[index]
-        if count * dtype.itemsize != size:
+        size = self.sizes[index]
+        if math.prod(shape) * dtype.itemsize != size:
             raise WireError(f"array of shape {shape} and dtype {dtype} does not match its {size} bytes")
-        # read in place (no slice of the message), then copy: the array owns its memory
-        array = np.frombuffer(self.message, dtype=dtype, count=count, offset=self.offsets[index]).reshape(shape).copy()
+        # built over the message in place (no slice of it); positional arguments are the fast call
+        array = np.ndarray(shape, dtype, self.message, self.offsets[index])
+        if self.copy_arrays:
+            array = array.copy()  # owns its memory: the message can be freed, the array written
         if "subclass" in node:
             return ArrayFromSubclass(array, str(node["subclass"]))
         return array
+
+
+def _shape(raw: Any) -> tuple[int, ...]:
+    """An array shape from the header: at most ``MAX_ARRAY_DIMS`` non-negative ints, else ``WireError``."""
+    if type(raw) is not list or len(raw) > MAX_ARRAY_DIMS or \
+            not all(type(n) is int and 0 <= n < 1 << 31 for n in raw):
+        raise WireError(f"array shape {str(raw)[:80]} is not allowed")
+    return tuple(raw)
 
 
 _DTYPES: dict[str, np.dtype] = {}
