@@ -163,3 +163,31 @@ def test_the_childs_copies_of_read_only_request_arrays_are_writable_and_private(
     for original, copy_ in ((args[0], copied[0]), (args[1][0]["W"], copied[1][0]["W"]), (args[2][0], copied[2][0])):
         assert not original.flags.writeable and copy_.flags.writeable and not np.shares_memory(original, copy_)
     assert copied[2][1:] == args[2][1:] and type(copied[2]) is tuple
+
+
+class _NoScan(dict):
+    """sys.modules stand-in that fails the test if anyone iterates over it."""
+
+    def __iter__(self):
+        raise AssertionError("sys.modules was scanned")
+
+    def keys(self):
+        raise AssertionError("sys.modules was scanned")
+
+
+def test_exposing_the_package_drops_stale_learner_modules_and_scans_nothing_without_them(monkeypatch, tmp_path):
+    import types
+
+    from grader.sandbox import child
+
+    clean = _NoScan(numpy=np)
+    monkeypatch.setattr(child, "sys", types.SimpleNamespace(modules=clean, path=["/lib"], dont_write_bytecode=False))
+    child._expose_package(str(tmp_path))  # no exercises package: nothing to drop, and no scan
+    assert clean["exercises"].__path__ == [str(tmp_path)] and child.sys.path == ["/lib", str(tmp_path)]
+
+    stale = {"numpy": np, "exercises": types.ModuleType("exercises"), "exercises.gru": types.ModuleType("x"),
+             "exercises_other": np}
+    monkeypatch.setattr(child, "sys", types.SimpleNamespace(modules=stale, path=[], dont_write_bytecode=False))
+    child._expose_package(str(tmp_path))
+    assert "exercises.gru" not in stale and stale["exercises"].__path__ == [str(tmp_path)]
+    assert stale["exercises_other"] is np and stale["numpy"] is np

@@ -75,9 +75,16 @@ def _confine(work_dir: Path, limits: dict, result_fd: int, without: tuple[str, .
 
 
 def _expose_package(work_dir: str) -> None:
-    """Make the learner's files importable as ``exercises.NAME`` (and plain ``NAME`` as a fallback)."""
-    for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
-        del sys.modules[name]
+    """Make the learner's files importable as ``exercises.NAME`` (and plain ``NAME`` as a fallback).
+
+    Stale ``exercises.*`` modules are dropped first.  Importing one always imports the package
+    first, so without the package there is none to drop, and sys.modules is not scanned: iterating
+    its ~750 keys touches as many objects inherited from the fork-server, and copying their pages
+    costs a child ~2 ms (the fork-server and its workers never import learner code, so a child
+    never finds the package)."""
+    if PACKAGE in sys.modules:
+        for name in [m for m in sys.modules if m == PACKAGE or m.startswith(PACKAGE + ".")]:
+            del sys.modules[name]
     package = types.ModuleType(PACKAGE)
     package.__path__ = [work_dir]
     sys.modules[PACKAGE] = package
