@@ -310,8 +310,8 @@ def warm_up() -> None:
     bare input symbols and plain integers (``_prime_sympy_cache``).  The NumPy work is on arrays of
     arbitrary numbers, and none of its results is kept.
     """
-    _warm_sympy()
     _warm_numpy()
+    _warm_sympy()  # after anything that may register an ABC, which would empty the ABC caches it fills
     _prime_sympy_cache()
 
 
@@ -342,8 +342,8 @@ def _warm_numpy() -> None:
     """The NumPy a learner's cell uses, once, on throwaway numbers: matrix products, element-wise
     arithmetic and ufuncs (with floating-point errors reported through ``seterrcall``, as in the
     child), joins, reductions and copies.  NumPy looks up and caches each ufunc loop on first use."""
-    rng = numpy.random.default_rng(0)
-    x, w, b = rng.standard_normal((3, 4)), rng.standard_normal((5, 4)), rng.standard_normal(5)
+    x = numpy.linspace(-2.0, 2.0, 12).reshape(3, 4)  # not numpy.random: importing it costs memory
+    w, b = numpy.cos(numpy.arange(20.0)).reshape(5, 4), numpy.sin(numpy.arange(5.0))
     errors: list[str] = []
     with numpy.errstate(all="call"):
         previous = numpy.seterrcall(lambda kind, flag: errors.append(kind))
