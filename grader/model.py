@@ -6,6 +6,7 @@ question id), so reports, gradebook and exports need no second code path.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -42,12 +43,15 @@ class CheckResult:
         return f"{self.exercise}.{self.function}: {self.name}"
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The fields as a new dict, as ``dataclasses.asdict`` makes it (``details`` copied, not shared)."""
+        return {"exercise": self.exercise, "function": self.function, "name": self.name, "score": self.score,
+                "max_score": self.max_score, "status": self.status, "message": self.message,
+                "visibility": self.visibility, "seed": self.seed, "hint": self.hint,
+                "details": _plain(self.details)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "CheckResult":
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        return cls(**{k: v for k, v in data.items() if k in _CHECK_FIELDS})
 
 
 @dataclass
@@ -78,14 +82,38 @@ class SubmissionResult:
         return groups
 
     def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        data["score"] = self.score
-        data["max_score"] = self.max_score
-        return data
+        """The fields as a new dict (as ``dataclasses.asdict`` makes it), plus ``score`` and ``max_score``."""
+        return {"learner": self.learner, "checks": [c.to_dict() for c in self.checks], "seed": self.seed,
+                "graded_at": self.graded_at, "duration_s": self.duration_s, "grader_version": self.grader_version,
+                "sandbox": _plain(self.sandbox), "notes": _plain(self.notes),
+                "score": self.score, "max_score": self.max_score}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "SubmissionResult":
-        names = {f.name for f in dataclasses.fields(cls)} - {"checks"}
-        result = cls(**{k: v for k, v in data.items() if k in names})
+        result = cls(**{k: v for k, v in data.items() if k in _SUBMISSION_FIELDS})
         result.checks = [CheckResult.from_dict(c) for c in data.get("checks", [])]
         return result
+
+
+_CHECK_FIELDS = frozenset(f.name for f in dataclasses.fields(CheckResult))
+_SUBMISSION_FIELDS = frozenset(f.name for f in dataclasses.fields(SubmissionResult)) - {"checks"}
+_ATOMIC = (str, int, float, bool, type(None))
+
+
+def _plain(value: Any) -> Any:
+    """A copy of ``value`` as ``dataclasses.asdict`` copies a field's value, minus its overhead on the
+    JSON-like trees results hold: dicts, lists and tuples rebuilt, atoms shared, the rest deep-copied."""
+    kind = type(value)
+    if kind in _ATOMIC:
+        return value
+    if kind is dict:
+        return {k: _plain(v) for k, v in value.items()}
+    if kind is list:
+        return [_plain(v) for v in value]
+    if kind is tuple:
+        return tuple([_plain(v) for v in value])
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if isinstance(value, dict):  # a dict subclass, as asdict keeps it
+        return kind((_plain(k), _plain(v)) for k, v in value.items())
+    return copy.deepcopy(value)

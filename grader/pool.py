@@ -20,9 +20,10 @@ import os
 import threading
 import time
 import traceback
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from itertools import islice
 from multiprocessing import util as mp_util
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Literal
@@ -31,6 +32,7 @@ PoolKind = Literal["process", "thread"]
 ReportMode = Literal["all", "json", "none"]
 InputScope = Literal["learner", "shared"]
 MAX_PREPARED = 4096
+IN_FLIGHT_PER_WORKER = 4  # tasks queued per worker: enough to keep it busy, few enough to stay cheap
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ def run_task(task: Task) -> TaskOutcome:
     outcome = TaskOutcome(learner=task.learner)
     if task.result is not None:
         result = SubmissionResult.from_dict(task.result)
+        data = task.result
     else:
         try:
             result = grade_one(Submission(task.learner, Path(task.path)), _checks(task.check_ids), _sandbox(),
@@ -140,10 +143,10 @@ def run_task(task: Task) -> TaskOutcome:
             outcome.extra["traceback"] = traceback.format_exc(limit=8)
             outcome.latency_s = time.perf_counter() - started
             return outcome
-        outcome.result = result.to_dict()
+        data = outcome.result = result.to_dict()
     if task.out_dir and task.reports != "none":
         try:
-            _write_reports(result, Path(task.out_dir) / task.learner, task.reports)
+            _write_reports(result, data, Path(task.out_dir) / task.learner, task.reports)
         except Exception as exc:  # noqa: BLE001 - the grade is kept even if its report cannot be written
             outcome.report_error = f"{type(exc).__name__}: {exc}"
     outcome.latency_s = time.perf_counter() - started
@@ -166,14 +169,15 @@ def _freeze_once() -> None:
     gc.freeze()
 
 
-def _write_reports(result, folder: Path, mode: ReportMode) -> None:
+def _write_reports(result, data: dict[str, Any], folder: Path, mode: ReportMode) -> None:
+    """The learner's reports; ``data`` is ``result.to_dict()``, made once for the reports and the reply."""
     from grader.report.render import render_json, write_learner_reports
 
     if mode == "all":
-        write_learner_reports(result, folder)
+        write_learner_reports(result, folder, data)
     else:
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "result.json").write_text(render_json(result), encoding="utf-8")
+        (folder / "result.json").write_text(render_json(result, data), encoding="utf-8")
 
 
 def _close_thread_servers() -> None:
@@ -187,6 +191,27 @@ def _close_thread_servers() -> None:
 # -- pool side -----------------------------------------------------------------------------------
 
 
+def _preloaded_modules() -> list[str]:
+    """What every worker imports before its first task (a module that cannot be imported is skipped)."""
+    from grader.catalog import EXERCISES
+
+    return (["__main__", "grader.pool", "grader.batch", "grader.diagnose", "grader.report.render"]
+            + [f"grader.suites.{exercise}" for exercise in EXERCISES]
+            + [f"solutions.{exercise}" for exercise in EXERCISES])
+
+
+def _process_context() -> multiprocessing.context.BaseContext:
+    """Workers forked from a ``forkserver`` that has imported the grader once (NumPy, SymPy, the
+    suites, the references: ~1.5 s of CPU), instead of each ``spawn``ed worker importing it all again.
+    The fork server is a fresh single-threaded process, so forking it is safe; it lives as long as
+    this process and serves every later pool too. ``spawn`` where there is no fork server."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(_preloaded_modules())
+    return context
+
+
 class GradingPool:
     """Run tasks on ``workers`` workers of the given kind; results come back as they finish."""
 
@@ -197,24 +222,46 @@ class GradingPool:
     def _executor(self) -> Executor:
         if self.kind == "thread":
             return ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="grader")
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=_process_context())
 
     def run(self, tasks: Iterable[Task]) -> Iterator[TaskOutcome]:
-        """Yield one outcome per task, in completion order. A dead worker fails only its tasks."""
-        pending = list(tasks)
-        if not pending:
-            return
-        executor = self._executor()
+        """Yield one outcome per task, in completion order. A dead worker fails only its tasks.
+
+        Tasks are handed to the executor a few at a time (``IN_FLIGHT_PER_WORKER`` per worker) and
+        a finished future is dropped once its outcome is yielded, so the pool's bookkeeping and
+        memory stay the same for 1,000 submissions as for 10.
+        """
+        pending = iter(tasks)
+        running: dict[Future, Task] = {}
+        executor = None
         try:
-            futures = {executor.submit(run_task, task): task for task in pending}
-            for future in as_completed(futures):
-                task = futures[future]
-                try:
-                    yield future.result()
-                except BrokenProcessPool:
-                    yield TaskOutcome(learner=task.learner, crashed="a grading worker process died; "
-                                      "re-run the batch to grade this submission")
+            while True:
+                fresh = list(islice(pending, self.workers * IN_FLIGHT_PER_WORKER - len(running)))
+                if not fresh and not running:
+                    return
+                if executor is None:
+                    executor = self._executor()
+                for task in fresh:
+                    try:
+                        running[executor.submit(run_task, task)] = task
+                    except BrokenProcessPool:
+                        yield _worker_died(task)
+                if not running:
+                    continue
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    task = running.pop(future)
+                    try:
+                        yield future.result()
+                    except BrokenProcessPool:
+                        yield _worker_died(task)
         finally:
-            executor.shutdown(wait=True, cancel_futures=True)
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
             if self.kind == "thread":
                 _close_thread_servers()
+
+
+def _worker_died(task: Task) -> TaskOutcome:
+    return TaskOutcome(learner=task.learner, crashed="a grading worker process died; "
+                       "re-run the batch to grade this submission")

@@ -68,3 +68,45 @@ def test_shared_inputs_grade_exactly_as_an_uncached_run(tmp_path, sandbox):
     again = run_batch(submissions, tmp_path / "shared", CHECKS,
                       options=BatchOptions(workers=1, pool="thread", reports="none", class_outputs=False))
     assert again.reused == [] and len(again.graded) == 5
+
+
+def test_tasks_go_to_the_pool_a_few_at_a_time_and_every_one_comes_back(tmp_path):
+    from grader.pool import IN_FLIGHT_PER_WORKER, GradingPool, Task
+
+    submissions = _class(tmp_path)
+    ids = tuple(c.check_id for c in CHECKS)
+    tasks = [Task(f"learner{i:02d}", str(submissions / "ada_lovelace"), i, ids, reports="none") for i in range(12)]
+    handed = []
+
+    def lazily():
+        for task in tasks:
+            handed.append(task.learner)
+            yield task
+
+    pool = GradingPool(1, "thread")
+    outcomes = pool.run(lazily())
+    first = next(outcomes)
+    assert len(handed) <= IN_FLIGHT_PER_WORKER + 1  # not the whole class up front
+    rest = list(outcomes)
+    assert sorted(o.learner for o in [first, *rest]) == [t.learner for t in tasks]
+    assert all(o.result is not None and not o.crashed for o in [first, *rest])
+
+
+def test_a_dead_worker_process_fails_only_the_tasks_it_had_and_the_rest_are_accounted_for(tmp_path):
+    import multiprocessing
+    import os
+    import signal
+
+    from grader.pool import GradingPool, Task
+
+    submissions = _class(tmp_path)
+    ids = tuple(c.check_id for c in CHECKS)
+    tasks = [Task(f"learner{i:02d}", str(submissions / "chen_wei"), i, ids, reports="none") for i in range(10)]
+    outcomes = GradingPool(2, "process").run(tasks)
+    first = next(outcomes)
+    for worker in multiprocessing.active_children():
+        os.kill(worker.pid, signal.SIGKILL)
+    rest = list(outcomes)
+    assert sorted(o.learner for o in [first, *rest]) == [t.learner for t in tasks]  # each exactly once
+    died = [o for o in rest if o.crashed]
+    assert died and all("worker process died" in o.crashed and o.result is None for o in died)

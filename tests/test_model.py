@@ -19,3 +19,23 @@ def test_json_round_trip_keeps_every_field():
     result = SubmissionResult("kim", checks=[check], seed=3, notes=["note"], sandbox={"landlock": "active"})
     back = SubmissionResult.from_dict(json.loads(json.dumps(result.to_dict())))
     assert back == result and back.score == 1.0 and back.max_score == 2.0
+
+
+def test_to_dict_is_asdict_with_totals_and_shares_nothing_mutable():
+    import dataclasses
+
+    details = {"parts": [{"label": "h", "ok": False, "index": [0, 1], "shape": (2, 3)}],
+               "error_over_time": {"forward": [0.0, 0.5]}, "misconception": {"id": "swap_update_gate"}}
+    check = CheckResult("gru", "gru_cell", "one step", 1 / 3, 1.0, "failed", message="h differs", seed=3,
+                        details=details)
+    result = SubmissionResult("kim", checks=[check], seed=3, notes=["note"], sandbox={"landlock": "active"},
+                              graded_at="2024-01-01T00:00:00+00:00", duration_s=0.25, grader_version="1")
+    data = result.to_dict()
+    expected = {**dataclasses.asdict(result), "score": result.score, "max_score": result.max_score}
+    assert data == expected and list(data) == list(expected)
+    assert list(data["checks"][0]) == list(dataclasses.asdict(check))
+    assert data["checks"][0]["details"]["parts"][0]["shape"] == (2, 3)  # tuples stay tuples, as in asdict
+    data["checks"][0]["details"]["parts"][0]["index"].append(9)
+    data["notes"].append("more")
+    data["sandbox"]["seccomp"] = "active"
+    assert details["parts"][0]["index"] == [0, 1] and result.notes == ["note"] and result.sandbox == {"landlock": "active"}

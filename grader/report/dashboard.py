@@ -21,7 +21,7 @@ from typing import Iterable
 
 from grader.gradebook.store import misconception_id
 from grader.model import SubmissionResult
-from grader.report.render import template_environment
+from grader.report.render import shared_environment
 
 TOP = 10
 NOT_ATTEMPTED = ("not_implemented",)  # an untouched stub is unfinished work, not a broken submission
@@ -180,7 +180,7 @@ def dashboard_context(results: Iterable[SubmissionResult], failures: dict[str, s
 def render_dashboard(results: Iterable[SubmissionResult], failures: dict[str, str] | None = None,
                      latencies: dict[str, float] | None = None) -> str:
     context = dashboard_context(results, failures, latencies)
-    return template_environment(autoescape=True).get_template("dashboard.html.j2").render(**context)
+    return shared_environment(autoescape=True).get_template("dashboard.html.j2").render(**context)
 
 
 def write_dashboard(results: Iterable[SubmissionResult], path: Path, *, failures: dict[str, str] | None = None,

@@ -6,8 +6,11 @@ Markdown for a class summary. Templates live in the repository's ``templates/`` 
 from __future__ import annotations
 
 import json
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 import click
 import jinja2
@@ -35,6 +38,13 @@ def template_environment(autoescape: bool, folder: Path = TEMPLATE_DIR, *, lstri
     return env
 
 
+@lru_cache(maxsize=None)
+def shared_environment(autoescape: bool) -> jinja2.Environment:
+    """The repository's templates, loaded and compiled once per process (compiling ``report.html.j2``
+    alone costs ~45 ms, more than rendering it). Callers must not change it: one that needs its own
+    filters makes its own ``template_environment``."""
+    return template_environment(autoescape)
+
 
 
 def format_points(value: float) -> str:
@@ -51,32 +61,56 @@ def _context(result: SubmissionResult) -> dict:
     }
 
 
-def render_terminal(result: SubmissionResult, *, colour: bool = False, public_note: str = "") -> str:
+@lru_cache(maxsize=2)
+def _terminal_environment(colour: bool) -> jinja2.Environment:
     env = template_environment(autoescape=False)
     env.filters["paint"] = lambda text, status: click.style(text, fg=STATUS_COLOUR.get(status)) if colour else text
-    return env.get_template("terminal.txt.j2").render(**_context(result), public_note=public_note)
+    return env
+
+
+def render_terminal(result: SubmissionResult, *, colour: bool = False, public_note: str = "") -> str:
+    return _terminal_environment(colour).get_template("terminal.txt.j2").render(**_context(result),
+                                                                                public_note=public_note)
 
 
 def render_markdown(result: SubmissionResult) -> str:
-    return template_environment(autoescape=False).get_template("report.md.j2").render(**_context(result))
+    return shared_environment(autoescape=False).get_template("report.md.j2").render(**_context(result))
 
 
 def render_html(result: SubmissionResult) -> str:
     context = _context(result)
     context["charts"] = {c.check_id: plots.error_over_time_chart(c) for c in result.checks if c.status != "passed"}
-    return template_environment(autoescape=True).get_template("report.html.j2").render(**context)
+    return shared_environment(autoescape=True).get_template("report.html.j2").render(**context)
 
 
-def render_json(result: SubmissionResult) -> str:
-    return json.dumps(result.to_dict(), indent=2, allow_nan=False)
+def render_json(result: SubmissionResult, data: dict[str, Any] | None = None) -> str:
+    """``result.json``: the result model, indented. ``data``: ``result.to_dict()`` when the caller has it."""
+    return json.dumps(result.to_dict() if data is None else data, indent=2, allow_nan=False)
 
 
-def write_learner_reports(result: SubmissionResult, out_dir: Path) -> None:
-    """``result.json``, ``report.html`` and ``report.md`` in ``out_dir``."""
+def write_learner_reports(result: SubmissionResult, out_dir: Path, data: dict[str, Any] | None = None) -> None:
+    """``result.json``, ``report.html`` and ``report.md`` in ``out_dir`` (``data`` as for ``render_json``)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "result.json").write_text(render_json(result), encoding="utf-8")
+    (out_dir / "result.json").write_text(render_json(result, data), encoding="utf-8")
     (out_dir / "report.html").write_text(render_html(result), encoding="utf-8")
     (out_dir / "report.md").write_text(render_markdown(result), encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One learner's line of the class summary, counted once in Python rather than in the template."""
+
+    learner: str
+    score: float
+    max_score: float
+    passed: int
+    failed: int
+    errors: int
+
+    @classmethod
+    def of(cls, result: SubmissionResult) -> "SummaryRow":
+        counts = Counter(c.status for c in result.checks)
+        return cls(result.learner, result.score, result.max_score, counts["passed"], counts["failed"], counts["error"])
 
 
 def _class_context(results: list[SubmissionResult], failures: dict[str, str]) -> dict:
@@ -86,7 +120,7 @@ def _class_context(results: list[SubmissionResult], failures: dict[str, str]) ->
             got, top = sum(c.score for c in checks), sum(c.max_score for c in checks)
             functions.setdefault(exercise, []).append(got / top if top else 0.0)
     return {
-        "results": sorted(results, key=lambda r: r.learner),
+        "rows": [SummaryRow.of(r) for r in sorted(results, key=lambda r: r.learner)],
         "failures": failures,
         "exercise_means": {k: sum(v) / len(v) for k, v in functions.items()},
     }
@@ -96,8 +130,8 @@ def write_class_summary(results: Iterable[SubmissionResult], out_dir: Path, fail
     """``index.html`` and ``summary.md`` for the class; returns the HTML path."""
     context = _class_context(list(results), failures or {})
     out_dir.mkdir(parents=True, exist_ok=True)
-    html = template_environment(autoescape=True).get_template("summary.html.j2").render(**context)
+    html = shared_environment(autoescape=True).get_template("summary.html.j2").render(**context)
     (out_dir / "index.html").write_text(html, encoding="utf-8")
-    markdown = template_environment(autoescape=False).get_template("summary.md.j2").render(**context)
+    markdown = shared_environment(autoescape=False).get_template("summary.md.j2").render(**context)
     (out_dir / "summary.md").write_text(markdown, encoding="utf-8")
     return out_dir / "index.html"

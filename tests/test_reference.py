@@ -1,0 +1,32 @@
+"""The references are called on the suites' inputs themselves, without private copies: that is only
+right because no reference modifies its inputs, which these tests check on every check of every suite."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from grader.engine import prepare
+from grader.reference import expected_value, reference_function
+from grader.sandbox import wire
+from grader.suites import select_checks
+
+SEEDS = (0, 7, 2024)
+
+
+@pytest.mark.parametrize("check", select_checks(), ids=lambda c: c.check_id)
+def test_references_leave_their_inputs_alone_and_give_what_they_give_on_copies(check):
+    for seed in SEEDS:
+        for args in prepare(check, seed).cases:
+            before = wire.encode(copy.deepcopy(args))
+            on_copies = reference_function(check.exercise, check.function)(*copy.deepcopy(args))
+            value = expected_value(check.exercise, check.function, args)
+            assert wire.encode(args) == before, f"the reference changed its inputs (seed {seed})"
+            assert wire.encode(value) == wire.encode(on_copies)
+
+
+def test_prepare_draws_the_same_cases_and_expected_values_every_time():
+    for check in select_checks():
+        first, again = prepare(check, 11), prepare(check, 11)
+        assert wire.encode(first.cases) == wire.encode(again.cases)
+        assert wire.encode(first.expected) == wire.encode(again.expected)
