@@ -74,3 +74,17 @@ def test_without_mount_hiding_the_nested_secret_is_reported_readable(tmp_path):
     status = _confined_status(work, site, secret, without=("hide",))
     assert status["secrets"].startswith("unavailable: READABLE") and str(secret) in status["secrets"]
     assert not file_isolation_active(status)
+
+
+def test_is_under_answers_as_pathlib_parents_do():
+    """The fast containment test that decides what is hidden and what stays readable."""
+    import itertools
+
+    from grader.sandbox.layers import namespaces
+
+    paths = ["/", "//", "/a", "/a/b", "/ab", "/a/bc", "//a", "//a/b", "a", "a/b", "ab", ".", "/a/b/c/d",
+             str(REPO_ROOT), str(REPO_ROOT / ".venv" / "lib"), str(REPO_ROOT) + "-other"]
+    for path, parent in itertools.product(map(Path, paths), repeat=2):
+        expected = path == parent or parent in path.parents
+        assert confine_module._is_under(path, parent) is expected, (path, parent)
+        assert namespaces._is_under(path, parent) is expected, (path, parent)
