@@ -167,3 +167,30 @@ def test_symbols_still_work_in_the_child_after_the_warm_up(tmp_path, quick_sandb
     assert outcomes[0].ok and sympy.expand(sympy.sympify(str(outcomes[0].value))) == sympy.expand(
         sympy.sympify("3*(h*d + h**2 + h)"))
     assert outcomes[1].value == 54
+
+
+def test_a_run_copies_only_regular_top_level_python_files_within_the_caps(tmp_path):
+    import os
+
+    from grader.sandbox.client import MAX_SUBMISSION_FILE_BYTES, copy_submission
+
+    source, outside = tmp_path / "submission", tmp_path / "secret.py"
+    source.mkdir()
+    outside.write_text("ANSWER = 42\n")
+    (source / "gates.py").write_bytes(b"def f():\n    return 1\n")
+    (source / ".hidden.py").write_text("x = 1\n")
+    (source / "notes.txt").write_text("not python\n")
+    (source / "huge.py").write_bytes(b"#" * (MAX_SUBMISSION_FILE_BYTES + 1))
+    (source / "exactly.py").write_bytes(b"#" * MAX_SUBMISSION_FILE_BYTES)
+    (source / "link.py").symlink_to(outside)
+    (source / "folder.py").mkdir()
+    os.mkfifo(source / "pipe.py")  # must be skipped, not waited on
+    (source / "sub").mkdir()
+    (source / "sub" / "inner.py").write_text("x = 2\n")
+    work_root = tmp_path / "work"
+    work_root.mkdir()
+    copied = copy_submission(source, work_root)
+    assert sorted(p.name for p in copied.iterdir()) == [".hidden.py", "exactly.py", "gates.py"]
+    assert (copied / "gates.py").read_bytes() == b"def f():\n    return 1\n"
+    assert (copied / "exactly.py").stat().st_size == MAX_SUBMISSION_FILE_BYTES
+    assert not any(p.is_symlink() for p in copied.iterdir())

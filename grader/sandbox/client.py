@@ -7,9 +7,11 @@ stalls, it is restarted and the run is reported as an error, never silently drop
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
 import select
 import shutil
+import stat
 import struct
 import subprocess
 import sys
@@ -62,19 +64,60 @@ def copy_submission(source: Path, work_root: Path) -> Path:
     """Copy the top-level ``.py`` files of a submission into a fresh private directory.
 
     Only regular files are copied (symlinks are skipped), with count and size caps, so a
-    submission cannot smuggle in links to the grader's files or fill the disk.
+    submission cannot smuggle in links to the grader's files or fill the disk.  Each file is
+    checked on the descriptor it is read from (no symlink followed, no FIFO waited on), with a few
+    system calls: this runs once per sandboxed run.
     """
     work_dir = Path(tempfile.mkdtemp(prefix="run-", dir=work_root))
     copied = 0
-    for path in sorted(source.glob("*.py")):
-        if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_SUBMISSION_FILE_BYTES:
+    for name in sorted(_python_file_names(source)):
+        data = _read_regular_file(os.path.join(source, name))
+        if data is None:
             continue
-        shutil.copyfile(path, work_dir / path.name)
+        fd = os.open(work_dir / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         copied += 1
         if copied >= MAX_SUBMISSION_FILES:
             break
     os.chmod(work_dir, 0o777)  # the child may run as an unprivileged uid
     return work_dir
+
+
+def _python_file_names(source: Path) -> list[str]:
+    """Names in ``source`` matching ``*.py`` that are not symlinks (what ``glob`` would list, less
+    the links, without a ``stat`` per name)."""
+    with os.scandir(source) as entries:
+        return [e.name for e in entries if e.name.endswith(".py") and not e.is_symlink()]
+
+
+def _read_regular_file(path: str) -> bytes | None:
+    """The content of ``path`` if it is a regular file of at most ``MAX_SUBMISSION_FILE_BYTES``,
+    else None (symlinks are not followed, and a FIFO is not waited on)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENOENT):  # a symlink swapped in, or gone since listed
+            return None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_SUBMISSION_FILE_BYTES:
+            return None
+        chunks, size = [], 0
+        while size <= MAX_SUBMISSION_FILE_BYTES:
+            chunk = os.read(fd, MAX_SUBMISSION_FILE_BYTES + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks) if size <= MAX_SUBMISSION_FILE_BYTES else None
+    finally:
+        os.close(fd)
 
 
 class ForkServer:
