@@ -110,3 +110,16 @@ def test_a_dead_worker_process_fails_only_the_tasks_it_had_and_the_rest_are_acco
     assert sorted(o.learner for o in [first, *rest]) == [t.learner for t in tasks]  # each exactly once
     died = [o for o in rest if o.crashed]
     assert died and all("worker process died" in o.crashed and o.result is None for o in died)
+
+
+def test_the_collector_skips_what_was_loaded_only_while_the_batch_runs(tmp_path):
+    import gc
+
+    folder = tmp_path / "submissions"
+    shutil.copytree(SAMPLES / "ada_lovelace", folder / "ada_lovelace")
+    before, during = gc.get_freeze_count(), []
+    run_batch(folder, tmp_path / "out", CHECKS, seed=1,
+              options=BatchOptions(workers=1, pool="thread", reports="none", class_outputs=False),
+              on_done=lambda *_: during.append(gc.get_freeze_count()))
+    assert during and during[0] > before  # the grader, NumPy, SymPy … frozen while grading
+    assert gc.get_freeze_count() == before  # and handed back
