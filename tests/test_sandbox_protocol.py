@@ -194,3 +194,18 @@ def test_a_run_copies_only_regular_top_level_python_files_within_the_caps(tmp_pa
     assert (copied / "gates.py").read_bytes() == b"def f():\n    return 1\n"
     assert (copied / "exactly.py").stat().st_size == MAX_SUBMISSION_FILE_BYTES
     assert not any(p.is_symlink() for p in copied.iterdir())
+
+
+def test_each_child_draws_fresh_random_numbers(tmp_path, quick_sandbox):
+    """The fork-server imports numpy.random for its children; each still gets its own entropy."""
+    folder = learner(tmp_path, """
+        import random
+
+        import numpy as np
+
+        def draw(_):
+            return [float(np.random.rand()), random.random()]
+    """)
+    first, second = (quick_sandbox.run(folder, [Call("gates", "draw", (0,))]).outcomes[0] for _ in range(2))
+    assert first.ok and second.ok
+    assert first.value[0] != second.value[0] and first.value[1] != second.value[1]

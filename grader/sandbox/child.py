@@ -43,6 +43,7 @@ def run_child(result_fd: int, work_dir: str, calls: list[dict], todo: list[int],
     ``without``: confinement steps the grader switched off."""
     try:
         os.setsid()
+        _reseed_numpy()
         _silence_std_streams()
         os.chdir(work_dir)
         try:
@@ -57,6 +58,15 @@ def run_child(result_fd: int, work_dir: str, calls: list[dict], todo: list[int],
     except BaseException:  # noqa: BLE001 - the child must end with os._exit whatever happens
         pass
     os._exit(0)
+
+
+def _reseed_numpy() -> None:
+    """Fresh entropy for NumPy's global random generator, as a child that imported ``numpy.random``
+    itself would have: the fork-server imports it, and every child would otherwise repeat the same
+    stream.  (Python's ``random`` reseeds itself after a fork.)"""
+    random_module = sys.modules.get("numpy.random")
+    if random_module is not None:
+        random_module.seed()
 
 
 def _silence_std_streams() -> None:

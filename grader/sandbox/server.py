@@ -310,8 +310,8 @@ def warm_up() -> None:
     bare input symbols and plain integers (``_prime_sympy_cache``).  The NumPy work is on arrays of
     arbitrary numbers, and none of its results is kept.
     """
-    _warm_numpy()
-    _warm_sympy()  # after anything that may register an ABC, which would empty the ABC caches it fills
+    _warm_numpy()  # first: importing numpy.random registers ABCs, which empties the ABC caches ...
+    _warm_sympy()  # ... that SymPy's arithmetic fills
     _prime_sympy_cache()
 
 
@@ -339,11 +339,15 @@ def _prime_sympy_cache() -> None:
 
 
 def _warm_numpy() -> None:
-    """The NumPy a learner's cell uses, once, on throwaway numbers: matrix products, element-wise
-    arithmetic and ufuncs (with floating-point errors reported through ``seterrcall``, as in the
-    child), joins, reductions and copies.  NumPy looks up and caches each ufunc loop on first use."""
-    x = numpy.linspace(-2.0, 2.0, 12).reshape(3, 4)  # not numpy.random: importing it costs memory
-    w, b = numpy.cos(numpy.arange(20.0)).reshape(5, 4), numpy.sin(numpy.arange(5.0))
+    """The NumPy a learner's cell uses, once, on throwaway numbers: random numbers, matrix products,
+    element-wise arithmetic and ufuncs (with floating-point errors reported through ``seterrcall``,
+    as in the child), joins, reductions and copies.  NumPy looks up and caches each ufunc loop on
+    first use."""
+    # numpy.random is imported on first use, which would cost ~28 ms in every child whose learner
+    # code touches np.random; local generators leave the global RNG state alone
+    rng = numpy.random.default_rng(0)
+    x, w, b = rng.standard_normal((3, 4)), rng.standard_normal((5, 4)), rng.standard_normal(5)
+    numpy.random.RandomState(0).randn(2)
     errors: list[str] = []
     with numpy.errstate(all="call"):
         previous = numpy.seterrcall(lambda kind, flag: errors.append(kind))
