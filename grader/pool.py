@@ -2,7 +2,8 @@
 
 Two kinds of pool, same interface:
 
-- ``process`` (the default): worker processes started with ``spawn``. The trusted-side work of a
+- ``process`` (the default): worker processes forked from a ``forkserver`` that has imported the
+  grader once (``spawn`` where there is none). The trusted-side work of a
   submission (drawing inputs, computing expected values, judging, rendering reports) is pure Python
   and holds the GIL, so only separate processes use more than one core for it.
 - ``thread``: worker threads in this process. Cheaper to start, but only the sandbox's own time

@@ -123,3 +123,14 @@ def test_the_collector_skips_what_was_loaded_only_while_the_batch_runs(tmp_path)
               on_done=lambda *_: during.append(gc.get_freeze_count()))
     assert during and during[0] > before  # the grader, NumPy, SymPy … frozen while grading
     assert gc.get_freeze_count() == before  # and handed back
+
+
+def test_process_workers_come_from_a_fork_server_that_preloads_the_grader():
+    import importlib
+
+    from grader.pool import _preloaded_modules, _process_context
+
+    assert _process_context().get_start_method() == "forkserver"  # Linux has one
+    for name in _preloaded_modules():
+        if name != "__main__":
+            importlib.import_module(name)  # a misspelt name would be skipped silently by the fork server
