@@ -196,7 +196,8 @@ def _preloaded_modules() -> list[str]:
     """What every worker imports before its first task (a module that cannot be imported is skipped)."""
     from grader.catalog import EXERCISES
 
-    return (["__main__", "grader.pool", "grader.batch", "grader.diagnose", "grader.report.render"]
+    return (["__main__", "grader.pool", "grader.batch", "grader.diagnose", "grader.report.render",
+             "grader.misconceptions.preloaded"]
             + [f"grader.suites.{exercise}" for exercise in EXERCISES]
             + [f"solutions.{exercise}" for exercise in EXERCISES])
 

@@ -134,3 +134,20 @@ def test_process_workers_come_from_a_fork_server_that_preloads_the_grader():
     for name in _preloaded_modules():
         if name != "__main__":
             importlib.import_module(name)  # a misspelt name would be skipped silently by the fork server
+
+
+def _loaded_variant_ids() -> list[str]:
+    from grader.misconceptions import variants
+
+    return sorted(variants._LOADED)
+
+
+def test_process_workers_start_with_every_misconception_variant_loaded():
+    from concurrent.futures import ProcessPoolExecutor
+
+    from grader.misconceptions import all_misconceptions
+    from grader.pool import _process_context
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=_process_context()) as executor:
+        loaded = executor.submit(_loaded_variant_ids).result(timeout=120)
+    assert loaded == sorted(m.id for m in all_misconceptions())
