@@ -39,3 +39,24 @@ def test_to_dict_is_asdict_with_totals_and_shares_nothing_mutable():
     data["notes"].append("more")
     data["sandbox"]["seccomp"] = "active"
     assert details["parts"][0]["index"] == [0, 1] and result.notes == ["note"] and result.sandbox == {"landlock": "active"}
+
+
+def test_result_json_reads_back_to_the_result_with_one_check_per_line():
+    import math
+
+    import pytest
+
+    from grader.report.render import render_json
+
+    checks = [CheckResult("gru", "gru_cell", f"case {i}", 0.5, 1.0, "failed", message="line one\nline two",
+                          details={"parts": [{"label": "h", "shape": [2, 3]}]}) for i in range(3)]
+    result = SubmissionResult("kim", checks=checks, seed=3, notes=["a", "b"], sandbox={"landlock": "active"})
+    text = render_json(result)
+    assert json.loads(text) == json.loads(json.dumps(result.to_dict()))
+    check_lines = [line for line in text.splitlines() if line.startswith('    {"exercise"')]
+    assert len(check_lines) == 3 and all(json.loads(line.rstrip(","))["function"] == "gru_cell" for line in check_lines)
+    assert SubmissionResult.from_dict(json.loads(text)) == result
+    empty = SubmissionResult("kim")
+    assert json.loads(render_json(empty)) == json.loads(json.dumps(empty.to_dict()))
+    with pytest.raises(ValueError):  # a non-finite number never reaches the file
+        render_json(SubmissionResult("kim", checks=[CheckResult("gru", "gru_cell", "x", math.nan, 1.0, "failed")]))

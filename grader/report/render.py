@@ -84,8 +84,21 @@ def render_html(result: SubmissionResult) -> str:
 
 
 def render_json(result: SubmissionResult, data: dict[str, Any] | None = None) -> str:
-    """``result.json``: the result model, indented. ``data``: ``result.to_dict()`` when the caller has it."""
-    return json.dumps(result.to_dict() if data is None else data, indent=2, allow_nan=False)
+    """``result.json``: the result model, one top-level field per line and one list item (e.g. one
+    check) per line. ``data``: ``result.to_dict()`` when the caller has it.
+
+    Each line is written by ``json``'s C encoder; ``indent=`` would switch to its pure-Python one,
+    four times slower (~4 ms per result, which a batch of 1,000 pays in full)."""
+    data = result.to_dict() if data is None else data
+    fields = []
+    for key, value in data.items():
+        name = json.dumps(key)
+        if isinstance(value, list) and value:
+            items = ",\n".join("    " + json.dumps(item, allow_nan=False) for item in value)
+            fields.append(f"  {name}: [\n{items}\n  ]")
+        else:
+            fields.append(f"  {name}: {json.dumps(value, allow_nan=False)}")
+    return "{\n" + ",\n".join(fields) + "\n}\n"
 
 
 def write_learner_reports(result: SubmissionResult, out_dir: Path, data: dict[str, Any] | None = None) -> None:
