@@ -5,8 +5,9 @@ Runs in the trusted process after judging, on the same inputs. For each failing 
 1. localise: for a cell (``gru_cell``, ``lstm_cell``) call the learner's own gate functions on the
    check's inputs and say which piece is already wrong; for a stack of layers call the learner's
    function on the first 1, 2, … layers and say which layer is the first wrong one (with one
-   error-over-time curve per layer and direction for the HTML plot). These calls go to the
-   sandbox in one extra run, made only when such a check fails. Only inputs cross: the pieces
+   error-over-time curve per layer and direction for the HTML plot). These calls go, in one
+   batch and only when such a check fails, to the sandboxed child that made the check's own
+   calls (a follow-up of the grading session, ``run_calls``). Only inputs cross: the pieces
    that take gate values (``candidate_state``, ``cell_update``, ``hidden_state``) get fresh
    random ones, never the reference's.
 2. match: if the learner's output equals a misconception's (``grader.misconceptions.match``),
@@ -20,7 +21,6 @@ rendered after it). Diagnosis never changes a score, and a failure inside it cha
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
@@ -30,7 +30,9 @@ from grader.judge import Prepared
 from grader.misconceptions.match import find_misconception
 from grader.model import CheckResult
 from grader.reference import expected_value
-from grader.sandbox.client import Call, ForkServer, Outcome, SandboxFailure
+from grader.sandbox.client import Call, Outcome, RunReport, SandboxFailure
+
+RunCalls = Callable[[list[Call]], RunReport]  # runs calls on the learner's code, e.g. ``Session.run``
 
 # Errors that leave nothing to explain: the function is absent, unfinished or never ran.
 UNEXPLAINED_ERRORS = {"missing", "not_implemented", "import", "timeout", "crash", "grader"}
@@ -80,12 +82,15 @@ class Probe:
 
 
 def diagnose(prepared: list[Prepared], outcomes: list[list[Outcome]], results: list[CheckResult], *,
-             sandbox: ForkServer, submission_dir: Path) -> None:
-    """Add localisation and a matched misconception to each failing result, in place."""
+             run_calls: RunCalls) -> None:
+    """Add localisation and a matched misconception to each failing result, in place.
+
+    ``run_calls`` runs the localisation probes on the learner's code (the grading session's
+    ``run``: the child that made the main calls), once, only if there are probes."""
     failing = [(p, o, r) for p, o, r in zip(prepared, outcomes, results)
                if r.status != "passed" and r.details.get("error_kind") not in UNEXPLAINED_ERRORS]
     probes = [probe for item, learner, _ in failing for probe in _plan(item, learner)]
-    answers = _run_probes(probes, sandbox, submission_dir)
+    answers = _run_probes(probes, run_calls)
     named: list[str] = []  # misconception ids named so far in this submission, first-named first
     for item, learner, result in failing:
         try:
@@ -112,12 +117,12 @@ def _plan(item: Prepared, learner: list[Outcome]) -> list[Probe]:
     return []
 
 
-def _run_probes(probes: list[Probe], sandbox: ForkServer, submission_dir: Path) -> dict[int, Outcome]:
+def _run_probes(probes: list[Probe], run_calls: RunCalls) -> dict[int, Outcome]:
     if not probes:
         return {}
     calls = [Call(p.item.check.exercise, p.function, p.args) for p in probes]
     try:
-        report = sandbox.run(submission_dir, calls)
+        report = run_calls(calls)
     except SandboxFailure:
         return {}
     return {id(p): o for p, o in zip(probes, report.outcomes)}

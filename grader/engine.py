@@ -3,11 +3,17 @@
 The steps, in order (each a small function):
   1. ``select``   — the checks to run; hidden ones only when the sandbox isolates files (fail closed)
   2. ``prepare``  — inputs from the seed and expected values from ``solutions/`` (trusted process)
-  3. ``execute``  — every call in one sandboxed run (a crash costs only the calls it hit); a symbolic
-     check sends its call with SymPy symbols and the first point of its integer grid, and the rest
-     of the grid follows in a second run only when the function could not take the symbols
+  3. ``execute``  — every call in the first batch of one sandbox session (``open_session``: one
+     confined child that imports the learner's modules once; a crash costs only the calls it hit,
+     and the calls after it get a fresh child); a symbolic check sends its call with SymPy symbols
+     and the first point of its integer grid, and the rest of the grid follows as a second batch
+     to the same child only when the function could not take the symbols
   4. ``judge``    — outcomes → ``CheckResult`` objects
-  5. ``diagnose`` — failing checks get a matched misconception or where the error starts
+  5. ``diagnose`` — failing checks get a matched misconception or where the error starts; its
+     localisation probes are one more batch of the same session, sent only when a check fails
+
+The session ends right after step 5, so a submission whose checks all pass costs one child that
+is reaped after its single batch, and a failing one costs the same child kept for a batch or two.
 """
 from __future__ import annotations
 
@@ -22,7 +28,7 @@ from grader import __version__
 from grader.judge import Prepared, judge
 from grader.model import CheckResult, SubmissionResult
 from grader.reference import expected_value, solutions_available
-from grader.sandbox.client import Call, ForkServer, SandboxFailure
+from grader.sandbox.client import Call, ForkServer, RunReport, SandboxFailure
 from grader.sandbox.confine import file_isolation_active
 from grader.sandbox.wire import SympyText
 from grader.suites import Check
@@ -63,26 +69,53 @@ def grade_submission(submission_dir: Path, learner: str, checks: list[Check], *,
     first_cases = [_first_run_cases(p) for p in prepared]
     calls = [Call(p.check.exercise, p.check.function, args) for p, cases in zip(prepared, first_cases) for args in cases]
     try:
-        report = sandbox.run(Path(submission_dir), calls)
+        session = open_session(sandbox, Path(submission_dir), calls)
     except SandboxFailure as exc:
         result.checks = [_grader_fault(p, exc) for p in prepared]
         result.notes.append(f"The grader's sandbox failed ({exc}); these checks must be re-run.")
         result.duration_s = time.perf_counter() - started
         return result
-    position, groups = 0, []
-    for cases in first_cases:
-        groups.append(report.outcomes[position:position + len(cases)])
-        position += len(cases)
-    layers, faults = _run_grids(prepared, groups, sandbox, Path(submission_dir), dict(report.layers))
-    for item, group in zip(prepared, groups):
-        result.checks.append(faults[id(item)] if id(item) in faults else judge(item, group))
-    if faults:
-        result.notes.append("The grader's sandbox failed while checking formulas on integer sizes; "
-                            "those checks must be re-run.")
-    _diagnose(prepared, groups, result.checks, sandbox, Path(submission_dir))
+    with session:  # ends here: right after judging when every check passed
+        report = session.first
+        position, groups = 0, []
+        for cases in first_cases:
+            groups.append(report.outcomes[position:position + len(cases)])
+            position += len(cases)
+        layers, faults = _run_grids(prepared, groups, session.run, dict(report.layers))
+        for item, group in zip(prepared, groups):
+            result.checks.append(faults[id(item)] if id(item) in faults else judge(item, group))
+        if faults:
+            result.notes.append("The grader's sandbox failed while checking formulas on integer sizes; "
+                                "those checks must be re-run.")
+        _diagnose(prepared, groups, result.checks, session.run)
     _record_run_layers(result, layers, trusted_code)
     result.duration_s = round(time.perf_counter() - started, 4)
     return result
+
+
+class _RunEach:
+    """A session over a sandbox that has only ``run`` (a test double): each batch is a run of its own."""
+
+    def __init__(self, sandbox, submission_dir: Path, calls: list[Call]) -> None:
+        self.sandbox, self.submission_dir = sandbox, submission_dir
+        self.first = sandbox.run(submission_dir, calls)
+
+    def __enter__(self) -> "_RunEach":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        pass
+
+    def run(self, calls: list[Call]) -> RunReport:
+        return self.sandbox.run(self.submission_dir, calls)
+
+
+def open_session(sandbox: ForkServer, submission_dir: Path, calls: list[Call]):
+    """The grading session: ``calls`` run at once (``.first``), more batches go to the same child
+    (``.run``).  Raises ``SandboxFailure`` when the first batch could not be run."""
+    if hasattr(sandbox, "session"):
+        return sandbox.session(submission_dir, calls)
+    return _RunEach(sandbox, submission_dir, calls)
 
 
 def _first_run_cases(item: Prepared) -> list[tuple]:
@@ -99,18 +132,19 @@ def _needs_grid(item: Prepared, group: list) -> bool:
     return not (symbolic.ok and isinstance(symbolic.value, SympyText)) and first_point.ok
 
 
-def _run_grids(prepared: list[Prepared], groups: list, sandbox: ForkServer, submission_dir: Path,
+def _run_grids(prepared: list[Prepared], groups: list, run_calls: Callable[[list[Call]], RunReport],
                layers: dict[str, str]) -> tuple[dict[str, str], dict[int, CheckResult]]:
-    """Run the rest of the integer grids of the symbolic checks that need them, in one more run,
-    appending the outcomes to their groups. Returns the layers of both runs (the weakest report of
-    each layer wins) and a grader-fault result per check whose grid could not be run."""
+    """Run the rest of the integer grids of the symbolic checks that need them, in one more batch
+    of the session (``run_calls``), appending the outcomes to their groups. Returns the layers of
+    both batches (the weakest report of each layer wins) and a grader-fault result per check whose
+    grid could not be run."""
     wanted = [k for k, group in enumerate(groups) if _needs_grid(prepared[k], group)]
     if not wanted:
         return layers, {}
     calls = [Call(prepared[k].check.exercise, prepared[k].check.function, args)
              for k in wanted for args in prepared[k].cases[2:]]
     try:
-        report = sandbox.run(submission_dir, calls)
+        report = run_calls(calls)
     except SandboxFailure as exc:
         return layers, {id(prepared[k]): _grader_fault(prepared[k], exc) for k in wanted}
     position = 0
@@ -135,8 +169,8 @@ def _record_run_layers(result: SubmissionResult, layers: dict[str, str], trusted
         result.notes.append(HIDDEN_DISCARDED_NOTE)
 
 
-def _diagnose(prepared: list[Prepared], groups: list, checks: list[CheckResult], sandbox: ForkServer,
-              submission_dir: Path) -> None:
+def _diagnose(prepared: list[Prepared], groups: list, checks: list[CheckResult],
+              run_calls: Callable[[list[Call]], RunReport]) -> None:
     """Name misconceptions and localise errors (``grader.diagnose``), where the full grader is installed.
 
     Imported by name: a learner handout ships neither ``grader.diagnose`` nor ``solutions/``.
@@ -145,8 +179,7 @@ def _diagnose(prepared: list[Prepared], groups: list, checks: list[CheckResult],
         return
     if importlib.util.find_spec("grader.diagnose") is None:
         return
-    importlib.import_module("grader.diagnose").diagnose(prepared, groups, checks, sandbox=sandbox,
-                                                        submission_dir=submission_dir)
+    importlib.import_module("grader.diagnose").diagnose(prepared, groups, checks, run_calls=run_calls)
 
 
 def _grader_fault(item: Prepared, exc: Exception) -> CheckResult:

@@ -29,6 +29,7 @@ import numpy as np
 from grader.sandbox import wire
 
 _FRAME = struct.Struct(">cI")
+_LEN = struct.Struct(">Q")
 PACKAGE = "exercises"  # learner files are importable as exercises.<module>, as in the handout
 
 
@@ -37,17 +38,19 @@ def send(fd: int, kind: bytes, index: int, payload: bytes = b"") -> None:
 
 
 def run_child(result_fd: int, work_dir: str, calls: list[dict], todo: list[int], limits: dict,
-              without: tuple[str, ...] = ()) -> None:
+              without: tuple[str, ...] = (), command_fd: int | None = None) -> None:
     """Entry point after ``fork``; never returns.  Runs ``calls[i]`` for each ``i`` of ``todo``, in order.
 
-    ``without``: confinement steps the grader switched off."""
+    ``without``: confinement steps the grader switched off.  ``command_fd`` (a session): after
+    ``todo``, say so (W) and run the batches read from it (``_next_batch``) until it ends."""
     try:
         os.setsid()
         _reseed_numpy()
         _silence_std_streams()
         os.chdir(work_dir)
+        keep = [result_fd] if command_fd is None else [result_fd, command_fd]
         try:
-            layers = _confine(Path(work_dir), limits, result_fd, without)
+            layers = _confine(Path(work_dir), limits, keep, without)
         except Exception as exc:  # noqa: BLE001 - the run must not go on unconfined
             send(result_fd, b"X", 0, f"{type(exc).__name__}: {exc}".encode()[:2000])
             os._exit(0)
@@ -55,9 +58,51 @@ def run_child(result_fd: int, work_dir: str, calls: list[dict], todo: list[int],
         _expose_package(work_dir)
         for index in todo:
             _run_call(result_fd, index, calls[index])
+        while command_fd is not None:
+            send(result_fd, b"W", 0)
+            batch = _next_batch(command_fd)
+            if batch is None:
+                break
+            first, more = batch
+            for offset, call in enumerate(more):
+                _run_call(result_fd, first + offset, call)
     except BaseException:  # noqa: BLE001 - the child must end with os._exit whatever happens
         pass
     os._exit(0)
+
+
+def make_symbol(name: str):
+    """A ``$symbol`` leaf of a request, rebuilt as the positive integer SymPy symbol it stands for."""
+    import sympy
+
+    return sympy.Symbol(name, positive=True, integer=True)
+
+
+def _next_batch(fd: int) -> tuple[int, list[dict]] | None:
+    """The next batch from the worker, ``(index of its first call, calls)``, or None when the
+    session ends (end of file, or anything but a C frame holding a wire-encoded ``{"calls"}``)."""
+    head = _read_exact(fd, _LEN.size)
+    if head is None:
+        return None
+    body = _read_exact(fd, _LEN.unpack(head)[0])
+    if body is None or len(body) < _FRAME.size:
+        return None
+    kind, first = _FRAME.unpack_from(body)
+    if kind != b"C":
+        return None
+    message = wire.decode(body[_FRAME.size:], make_symbol=make_symbol, copy_arrays=False)
+    return first, message["calls"]
+
+
+def _read_exact(fd: int, size: int) -> bytes | None:
+    chunks, remaining = [], size
+    while remaining:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def _reseed_numpy() -> None:
@@ -77,11 +122,11 @@ def _silence_std_streams() -> None:
     os.close(null)
 
 
-def _confine(work_dir: Path, limits: dict, result_fd: int, without: tuple[str, ...]) -> dict[str, str]:
+def _confine(work_dir: Path, limits: dict, keep_fds: list[int], without: tuple[str, ...]) -> dict[str, str]:
     from grader.sandbox.confine import confine
     from grader.sandbox.limits import Limits
 
-    return confine(work_dir, Limits(**limits), keep_fds=[result_fd], readonly_paths=[], without=without)
+    return confine(work_dir, Limits(**limits), keep_fds=keep_fds, readonly_paths=[], without=without)
 
 
 def _expose_package(work_dir: str) -> None:

@@ -175,40 +175,80 @@ class ForkServer:
         return dict(self._layers)
 
     def run(self, submission_dir: Path, calls: list[Call]) -> RunReport:
-        """Run ``calls`` against a copy of ``submission_dir``; one outcome per call, in order."""
-        with self._lock:
+        """Run ``calls`` against a copy of ``submission_dir``; one outcome per call, in order.
+
+        A session without follow-ups: the worker replies and ends, and its child exits by itself."""
+        with self.session(submission_dir, calls, follow_ups=False) as session:
+            return session.first
+
+    def session(self, submission_dir: Path, calls: list[Call], *, follow_ups: bool = True) -> "Session":
+        """Run ``calls`` like ``run`` and keep the child: ``Session.run`` sends more calls to it.
+
+        Use as ``with sandbox.session(folder, calls) as session:``; ``session.first`` is the report
+        of ``calls``.  The fork-server is this session's until it ends (the lock is held), so end it
+        soon: leaving the ``with`` block ends it.  Raises ``SandboxFailure`` as ``run`` does."""
+        self._lock.acquire()
+        work_dir = None
+        try:
             self.start()
             work_dir = copy_submission(Path(submission_dir), self._work_root)
-            try:
-                reply = self._exchange(work_dir, calls)
-            finally:
+            reply = self._exchange(self._request(work_dir, calls, follow_ups), len(calls), in_session=follow_ups)
+        except BaseException:
+            if work_dir is not None:
                 shutil.rmtree(work_dir, ignore_errors=True)
-        outcomes = [_decode_outcome(o) for o in reply["outcomes"]]
-        return RunReport(outcomes=outcomes, layers=dict(reply.get("layers", {})))
+            self._lock.release()
+            raise
+        return Session(self, work_dir, _report(reply), open_=follow_ups)
 
-    def _exchange(self, work_dir: Path, calls: list[Call]) -> dict:
+    def _request(self, work_dir: Path, calls: list[Call], session: bool) -> bytes:
         request = {
             "work_dir": str(work_dir),
-            "calls": [{"module": c.module, "function": c.function, "args": list(c.args)} for c in calls],
+            "calls": _encodable(calls),
             "limits": dataclasses.asdict(self.limits),
             "without": list(self.without),
         }
-        payload = wire.encode(request)
-        budget = 10.0 + len(calls) * (self.limits.wall_seconds + 0.5)
+        if session:
+            request["session"] = True
+        return wire.encode(request)
+
+    def _exchange(self, payload: bytes, count: int, *, in_session: bool = False) -> dict:
+        """Send one frame (a request or a session's follow-up) and read its reply.
+
+        A failure inside a session restarts the server: a worker that died while the session was
+        idle has left an error reply that no frame asked for, and the server may have read the
+        next follow-up as a request."""
+        budget = 10.0 + count * (self.limits.wall_seconds + 0.5)
         try:
             assert self._process and self._process.stdin and self._process.stdout
             self._process.stdin.write(_LEN.pack(len(payload)) + payload)
             self._process.stdin.flush()
             body = _read_frame(self._process.stdout.fileno(), time.monotonic() + budget)
             reply = wire.decode(body)
-        except (OSError, wire.WireError, AssertionError) as exc:
+        except (OSError, ValueError, wire.WireError, AssertionError) as exc:
             self._restart()
             raise SandboxFailure(f"the fork-server failed during a run: {exc}") from exc
-        if "error" in reply:
-            raise SandboxFailure(f"the fork-server rejected a run: {reply['error']}")
-        if not isinstance(reply, dict) or len(reply.get("outcomes", [])) != len(calls):
+        if not isinstance(reply, dict) or "error" in reply:
+            if in_session:
+                self._restart()
+            raise SandboxFailure(f"the fork-server rejected a run: {reply.get('error') if isinstance(reply, dict) else reply!r}")
+        if len(reply.get("outcomes", [])) != count:
+            if in_session:
+                self._restart()
             raise SandboxFailure("the fork-server returned the wrong number of outcomes")
         return reply
+
+    def _end_session(self) -> None:
+        """Send the end frame and wait for its acknowledgement (the child is reaped by then)."""
+        payload = wire.encode({"end": True})
+        try:
+            assert self._process and self._process.stdin and self._process.stdout
+            self._process.stdin.write(_LEN.pack(len(payload)) + payload)
+            self._process.stdin.flush()
+            reply = wire.decode(_read_frame(self._process.stdout.fileno(), time.monotonic() + 10.0))
+            if not (isinstance(reply, dict) and reply.get("ended") is True):
+                raise OSError(f"unexpected reply {str(reply)[:200]}")
+        except (OSError, ValueError, wire.WireError, AssertionError):
+            self._restart()  # what the session returned stands; the next run starts clean
 
     def _restart(self) -> None:
         if self._process:
@@ -216,6 +256,58 @@ class ForkServer:
             self._process.wait()
             self._process = None
         self.start()
+
+
+class Session:
+    """Calls sent to one sandboxed child, batch after batch (see ``ForkServer.session``).
+
+    The child stays confined with the learner's modules imported between batches; a child that
+    died in an earlier batch is replaced by a fresh one, as within a run.  Call indices, blame and
+    limits are the same as if every batch had been one run's next calls."""
+
+    def __init__(self, server: ForkServer, work_dir: Path, first: RunReport, *, open_: bool) -> None:
+        self.server, self.work_dir, self.first = server, work_dir, first
+        self._open = open_
+        self._held = True
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def run(self, calls: list[Call]) -> RunReport:
+        """Run more ``calls`` in the session's child; the report's layers are the session's so far."""
+        if not self._open:
+            raise SandboxFailure("the sandbox session has ended")
+        try:
+            reply = self.server._exchange(wire.encode({"calls": _encodable(calls)}), len(calls), in_session=True)
+        except SandboxFailure:
+            self._open = False  # the server was restarted: there is no session any more
+            raise
+        return _report(reply)
+
+    def close(self) -> None:
+        """End the session (the worker kills and reaps the child) and free the fork-server."""
+        if not self._held:
+            return
+        try:
+            if self._open:
+                self._open = False
+                self.server._end_session()
+        finally:
+            self._held = False
+            shutil.rmtree(self.work_dir, ignore_errors=True)
+            self.server._lock.release()
+
+
+def _encodable(calls: list[Call]) -> list[dict]:
+    return [{"module": c.module, "function": c.function, "args": list(c.args)} for c in calls]
+
+
+def _report(reply: dict) -> RunReport:
+    return RunReport(outcomes=[_decode_outcome(o) for o in reply["outcomes"]],
+                     layers=dict(reply.get("layers", {})))
 
 
 def _read_frame(fd: int, deadline: float) -> bytes:

@@ -37,8 +37,7 @@ _LEN = struct.Struct(">Q")
 _FRAME_HEAD = struct.Struct(">cI")
 
 
-def make_symbol(name: str) -> sympy.Symbol:
-    return sympy.Symbol(name, positive=True, integer=True)
+make_symbol = child.make_symbol  # requests and a session's batches rebuild ``$symbol`` leaves alike
 
 
 def read_exact(fd: int, size: int) -> bytes | None:
@@ -111,17 +110,7 @@ def _kill(pid: int) -> None:
 
 def run_request(request: dict) -> dict:
     """Run every call of one request, forking a fresh child after any call that kills its child."""
-    calls, limits = request["calls"], request["limits"]
-    outcomes: list[dict | None] = [None] * len(calls)
-    imported: set[str] = set()
-    layers: dict[str, str] = {}
-    without = tuple(str(name) for name in request.get("without", ()))
-    first = 0
-    while True:
-        first = _run_child_from(request["work_dir"], calls, first, limits, outcomes, imported, layers, without)
-        if first >= len(calls):
-            break
-    return {"outcomes": outcomes, "layers": layers}
+    return RequestRun(request).batch(request["calls"])
 
 
 def merge_layers(layers: dict[str, str], child_report: dict) -> None:
@@ -132,66 +121,183 @@ def merge_layers(layers: dict[str, str], child_report: dict) -> None:
             layers[str(name)] = str(state)
 
 
-def _run_child_from(work_dir, calls, first, limits, outcomes, imported, layers, without=()) -> int:
-    """Fork one child for the calls from ``first`` on that have no outcome yet; return the index of
-    the first call still to run.
+class _Child:
+    """A forked child as its worker sees it: its pid, the reader of its frames and, in a session,
+    the write end of the pipe it reads further calls from."""
 
-    Calls run in order and are not announced: once the child reports its layers (L), the call
-    running is the first one of its list without an outcome, and its own wall-clock limit starts
-    when the previous call's D or E frame (or the L frame) arrives. Only a D or E frame for exactly
-    that call is taken; L and X after confinement are forgeries and end the child.
-    """
-    todo = [index for index in range(first, len(calls)) if outcomes[index] is None]
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(read_fd)
-        child.run_child(write_fd, work_dir, calls, todo, limits, without)
-    os.close(write_fd)
-    reader = ChildReader(read_fd, float(limits["wall_seconds"]), int(limits["output_bytes"]) * 16)
-    pending = iter(todo)
-    current, frame, confined = None, "eof", False
+    def __init__(self, pid: int, reader: ChildReader, commands: int | None) -> None:
+        self.pid, self.reader, self.commands = pid, reader, commands
+        self.confined = False
+
+    def close_pipes(self) -> None:
+        for fd in (self.reader.fd, self.commands):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+
+
+class RequestRun:
+    """One request in its worker: every call so far, the first batch's and the follow-ups' in one
+    sequence of indices, their outcomes, the modules imported and the layers (weakest report wins).
+
+    With ``keep_child`` (a session) a child that finishes its calls is not left to exit: it says it
+    waits (W) and stays, confined and with the learner's modules imported, for the next batch."""
+
+    def __init__(self, request: dict, keep_child: bool = False) -> None:
+        self.work_dir, self.limits = request["work_dir"], request["limits"]
+        self.without = tuple(str(name) for name in request.get("without", ()))
+        self.keep_child = keep_child
+        self.calls: list[dict] = []
+        self.outcomes: list[dict | None] = []
+        self.imported: set[str] = set()
+        self.layers: dict[str, str] = {}
+        self.child: _Child | None = None  # a session's child, waiting for calls
+        self.forked = False
+
+    def batch(self, calls: list[dict], message: bytes = b"") -> dict:
+        """Run ``calls`` (``message``: their wire encoding, for a waiting child) and return the reply.
+
+        The first batch always forks a child (a run of no calls still reports the layers); a later
+        batch goes to the waiting child if there is one, else to a fresh child as after a crash."""
+        first = len(self.calls)
+        self.calls.extend(calls)
+        self.outcomes.extend([None] * len(calls))
+        position = first
+        if self.child is not None and calls:
+            position = self._continue_child(first, message)
+        elif not self.forked:
+            position = self._fork_child(first)
+        while position < len(self.calls):
+            position = self._fork_child(position)
+        return {"outcomes": self.outcomes[first:], "layers": dict(self.layers)}
+
+    def close(self) -> None:
+        """End the session: kill and reap the waiting child, if any."""
+        if self.child is not None:
+            self.child.close_pipes()
+            _kill(self.child.pid)
+            self.child = None
+
+    def _fork_child(self, first: int) -> int:
+        """Fork one child for the calls from ``first`` on that have no outcome yet; return the
+        index of the first call still to run."""
+        self.forked = True
+        todo = [index for index in range(first, len(self.calls)) if self.outcomes[index] is None]
+        read_fd, write_fd = os.pipe()
+        command_read, command_write = os.pipe() if self.keep_child else (None, None)
+        pid = os.fork()
+        if pid == 0:
+            os.close(read_fd)
+            if command_write is not None:
+                os.close(command_write)
+            child.run_child(write_fd, self.work_dir, self.calls, todo, self.limits, self.without, command_read)
+        os.close(write_fd)
+        if command_read is not None:
+            os.close(command_read)
+        limits = self.limits
+        reader = ChildReader(read_fd, float(limits["wall_seconds"]), int(limits["output_bytes"]) * 16)
+        return self._drive(_Child(pid, reader, command_write), first, todo)
+
+    def _continue_child(self, first: int, message: bytes) -> int:
+        """Send the calls from ``first`` on to the waiting child; return the first call still to run.
+
+        Nothing may have arrived from it while it waited: a frame then is a forgery (a learner
+        thread) and an end of file a death, so either way the child is dropped, unblamed, and the
+        batch goes to a fresh child."""
+        waiting, self.child = self.child, None
+        reader = waiting.reader
+        if reader.buffer or select.select([reader.fd], [], [], 0)[0]:
+            waiting.close_pipes()
+            _kill(waiting.pid)
+            return first
+        reader.budget = int(self.limits["output_bytes"]) * 16  # each batch has the first batch's budget
+        reader.restart_clock()
+        frame = _FRAME_HEAD.pack(b"C", first) + message
+        sent = _write_before(waiting.commands, _LEN.pack(len(frame)) + frame, reader.deadline)
+        return self._drive(waiting, first, list(range(first, len(self.calls))), sent)
+
+    def _drive(self, running: _Child, first: int, todo: list[int], sent: bool = True) -> int:
+        """Read one child's frames for the calls ``todo`` (in order); return the first call still to run.
+
+        Calls run in order and are not announced: once the child reports its layers (L), or once
+        it was sent a batch while waiting, the call running is the first of ``todo`` without an
+        outcome, and its own wall-clock limit starts when the previous call's D or E frame (or the
+        L frame, or the sending) arrives. Only a D or E frame for exactly that call is taken; L
+        and X after confinement are forgeries and end the child, and so is W before the last call
+        of ``todo`` is done.  In a session, W after it means the child waits: it is kept."""
+        calls, outcomes, limits, reader = self.calls, self.outcomes, self.limits, running.reader
+        pending = iter(todo)
+        current = next(pending, None) if running.confined else None
+        frame: tuple | str = "eof" if sent else "timeout"
+        try:
+            while sent:
+                frame = reader.next_frame()
+                if isinstance(frame, str):
+                    break
+                kind, index, payload = frame
+                if kind == b"W":
+                    if not running.confined or current is not None or not self.keep_child:
+                        frame = "garbled"
+                        break
+                    self.child = running  # done, and waiting for the next batch
+                    return _first_missing(outcomes, first)
+                # L and X come from the child before any learner code runs; later ones are forgeries
+                if (kind in (b"L", b"X") and running.confined) or \
+                        (kind not in (b"L", b"X") and (not running.confined or not 0 <= index < len(calls))):
+                    frame = "garbled"
+                    break
+                if kind == b"L":
+                    running.confined = True
+                    merge_layers(self.layers, _layer_report(payload))
+                    current = next(pending, None)  # the first call begins now
+                    reader.restart_clock()
+                elif kind == b"X":
+                    _refuse_all(calls, outcomes, first, payload.decode(errors="replace"))
+                    self.layers["confinement"] = "failed: " + payload.decode(errors="replace")
+                    frame = "refused"
+                    break
+                elif kind == b"I":
+                    self.imported.add(calls[index]["module"])
+                elif kind in (b"D", b"E") and index == current:
+                    outcomes[index] = _outcome(kind, payload, limits)
+                    current = next(pending, None)  # the next call begins now
+                    reader.restart_clock()
+        finally:
+            if self.child is not running:
+                running.close_pipes()
+                status, cpu_used = _exit_status(running.pid, frame)
+        if _out_of_cpu(status, cpu_used, limits):
+            frame = "cpu"
+        if frame == "refused":
+            return len(calls)
+        if not running.confined:  # died or stalled before any call could start
+            _refuse_all(calls, outcomes, first, _death_reason(frame, status, limits))
+            return len(calls)
+        if current is None:
+            return _first_missing(outcomes, first)
+        _blame(current, calls, outcomes, self.imported, frame, status, limits)
+        return _first_missing(outcomes, current + 1)
+
+
+def _write_before(fd: int, data: bytes, deadline: float) -> bool:
+    """Write all of ``data`` to a child's command pipe unless the deadline passes first (a child
+    that stops reading must not stall its worker)."""
+    os.set_blocking(fd, False)
+    view = memoryview(data)
     try:
-        while True:
-            frame = reader.next_frame()
-            if isinstance(frame, str):
-                break
-            kind, index, payload = frame
-            # L and X come from the child before any learner code runs; later ones are forgeries
-            if (kind in (b"L", b"X") and confined) or \
-                    (kind not in (b"L", b"X") and (not confined or not 0 <= index < len(calls))):
-                frame = "garbled"
-                break
-            if kind == b"L":
-                confined = True
-                merge_layers(layers, _layer_report(payload))
-                current = next(pending, None)  # the first call begins now
-                reader.restart_clock()
-            elif kind == b"X":
-                _refuse_all(calls, outcomes, first, payload.decode(errors="replace"))
-                layers["confinement"] = "failed: " + payload.decode(errors="replace")
-                frame = "refused"
-                break
-            elif kind == b"I":
-                imported.add(calls[index]["module"])
-            elif kind in (b"D", b"E") and index == current:
-                outcomes[index] = _outcome(kind, payload, limits)
-                current = next(pending, None)  # the next call begins now
-                reader.restart_clock()
-    finally:
-        os.close(read_fd)
-        status, cpu_used = _exit_status(pid, frame)
-    if _out_of_cpu(status, cpu_used, limits):
-        frame = "cpu"
-    if frame == "refused":
-        return len(calls)
-    if not confined:  # died or stalled before any call could start
-        _refuse_all(calls, outcomes, first, _death_reason(frame, status, limits))
-        return len(calls)
-    if current is None:
-        return _first_missing(outcomes, first)
-    _blame(current, calls, outcomes, imported, frame, status, limits)
-    return _first_missing(outcomes, current + 1)
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not select.select([], [fd], [], remaining)[1]:
+                return False
+            try:
+                view = view[os.write(fd, view):]
+            except BlockingIOError:
+                continue
+    except OSError:  # the child is gone (EPIPE): what it sent says why
+        return True
+    return True
 
 
 def _layer_report(payload: bytes) -> dict:
@@ -392,14 +498,19 @@ def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
     gc.collect()
     gc.freeze()
     while True:
-        head = read_exact(stdin_fd, _LEN.size)
-        if head is None:
-            return
-        body = read_exact(stdin_fd, _LEN.unpack(head)[0])
+        body = read_frame(stdin_fd)
         if body is None:
             return
-        answer_in_worker(body, stdout_fd)
+        answer_in_worker(body, stdin_fd, stdout_fd)
         del body
+
+
+def read_frame(fd: int) -> bytes | None:
+    """One length-prefixed frame, read exactly (never a byte of the next), or None at end of file."""
+    head = read_exact(fd, _LEN.size)
+    if head is None:
+        return None
+    return read_exact(fd, _LEN.unpack(head)[0])
 
 
 def decode_request(body: bytes) -> dict:
@@ -412,18 +523,15 @@ def decode_request(body: bytes) -> dict:
     return request
 
 
-def answer_in_worker(body: bytes, stdout_fd: int) -> None:
-    """Fork a worker that decodes and runs one request and writes the reply; wait for it.  Should
-    the worker die without replying, the grader gets an error reply instead of silence."""
+def answer_in_worker(body: bytes, stdin_fd: int, stdout_fd: int) -> None:
+    """Fork a worker that decodes and runs one request (and, for a session, its follow-ups) and
+    writes the replies; wait for it.  Should the worker die without replying, the grader gets an
+    error reply instead of silence."""
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
-            try:
-                reply = run_request(decode_request(body))
-            except Exception as exc:  # noqa: BLE001 - report, keep serving
-                reply = {"error": f"{type(exc).__name__}: {exc}"}
-            wire.write_frame(stdout_fd, wire.encode(reply))
+            work(body, stdin_fd, stdout_fd)
             code = 0
         finally:
             os._exit(code)
@@ -431,6 +539,50 @@ def answer_in_worker(body: bytes, stdout_fd: int) -> None:
     if status != 0:
         why = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"status {os.WEXITSTATUS(status)}"
         wire.write_frame(stdout_fd, wire.encode({"error": f"the request worker ended with {why}"}))
+
+
+def work(body: bytes, stdin_fd: int, stdout_fd: int) -> None:
+    """The worker: answer the request, then, if it opened a session, each follow-up until the end
+    frame (acknowledged once the child is reaped) or the end of stdin (the grader is gone).  The
+    server waits for this process meanwhile, so stdin is the worker's to read."""
+    run = None
+    try:
+        request = decode_request(body)
+        run = RequestRun(request, keep_child=request.get("session") is True)
+        reply = run.batch(request["calls"])
+    except Exception as exc:  # noqa: BLE001 - report, keep serving
+        reply = {"error": f"{type(exc).__name__}: {exc}"}
+    wire.write_frame(stdout_fd, wire.encode(reply))
+    if run is None or not run.keep_child or "error" in reply:
+        if run is not None:
+            run.close()
+        return
+    try:
+        while True:
+            message = read_frame(stdin_fd)
+            if message is None:  # the grader is gone: so is the session
+                return
+            try:
+                follow_up = decode_request(message)
+                if follow_up.get("end") is True:
+                    run.close()
+                    wire.write_frame(stdout_fd, wire.encode({"ended": True}))
+                    return
+                calls = follow_up["calls"]
+                if not isinstance(calls, list) or not all(_is_call(call) for call in calls):
+                    raise ValueError("the calls are not a list of {module, function, args}")
+            except (wire.WireError, ValueError, KeyError, TypeError, AttributeError) as exc:
+                run.close()
+                wire.write_frame(stdout_fd, wire.encode({"error": f"malformed follow-up: {exc}"}))
+                return
+            wire.write_frame(stdout_fd, wire.encode(run.batch(calls, message)))
+    finally:
+        run.close()
+
+
+def _is_call(call) -> bool:
+    return (isinstance(call, dict) and isinstance(call.get("module"), str)
+            and isinstance(call.get("function"), str) and isinstance(call.get("args"), list))
 
 
 if __name__ == "__main__":
