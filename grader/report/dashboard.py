@@ -1,7 +1,8 @@
 """The class dashboard: how the class did, what it got wrong, and which submissions need a look.
 
-One HTML page (``templates/dashboard.html.j2``) with the plots embedded as PNG data URIs
-(matplotlib, Agg backend), so it opens anywhere without a server:
+One HTML page (``templates/dashboard.html.j2``) with the plots drawn as inline SVG from templates
+(``_histogram.svg.j2``, ``_bar_chart.svg.j2``; the chart data comes from ``grader.report.plots``), so
+it opens anywhere without a server, renders in milliseconds and needs no plotting library:
 
 - the distribution of total scores, and of scores per exercise (small multiples);
 - the most common misconceptions (``CheckResult.details["misconception"]["id"]``), with how many
@@ -11,8 +12,6 @@ One HTML page (``templates/dashboard.html.j2``) with the plots embedded as PNG d
 """
 from __future__ import annotations
 
-import base64
-import io
 import statistics
 from collections import Counter
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Iterable
 
 from grader.gradebook.store import misconception_id
 from grader.model import SubmissionResult
+from grader.report import plots
 from grader.report.render import shared_environment
 
 TOP = 10
@@ -81,75 +81,36 @@ def failing(results: list[SubmissionResult], failures: dict[str, str]) -> list[d
     return rows + broken
 
 
-def _png(figure) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
-def _figure(width: float, height: float, **margins):
-    """A figure with fixed margins (automatic layout engines cost seconds for small multiples)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(width, height), dpi=100)
-    figure.subplots_adjust(**{"left": 0.08, "right": 0.98, "bottom": 0.2, "top": 0.95, **margins})
-    return figure
-
-
-def _whole_numbers(axis) -> None:
-    """Counts of learners: ticks at whole numbers only."""
-    from matplotlib.ticker import MaxNLocator
-
-    axis.set_major_locator(MaxNLocator(integer=True))
-
-
-def total_histogram_png(results: list[SubmissionResult]) -> str | None:
+def total_histogram(results: list[SubmissionResult]) -> plots.Histogram | None:
+    """Learners per 5-point bin of their total score, or ``None`` for an empty class."""
     if not results:
         return None
-    figure = _figure(7.5, 2.6)
-    axes = figure.add_subplot()
-    axes.hist([_percent(r.score, r.max_score) for r in results], bins=range(0, 105, 5), color="#3e7c17",
-              edgecolor="white")
-    axes.set_xlim(0, 100)
-    _whole_numbers(axes.yaxis)
-    axes.set_xlabel("total score (%)")
-    axes.set_ylabel("learners")
-    return _png(figure)
+    return plots.score_histogram([_percent(r.score, r.max_score) for r in results], bin_width=5,
+                                 width=960, title="Total scores: learners per 5-point bin")
 
 
-def exercise_histograms_png(table: dict[str, list[float]]) -> str | None:
-    if not table:
-        return None
-    columns = 4
-    rows = (len(table) + columns - 1) // columns
-    figure = _figure(9.5, 2.1 * rows, left=0.05, bottom=0.22 / rows, top=1 - 0.1 / rows, hspace=0.45, wspace=0.25)
-    grid = figure.subplots(rows, columns, squeeze=False, sharex=True)
-    for axes, (exercise, values) in zip(grid.flat, table.items()):
-        axes.hist(values, bins=range(0, 110, 10), color="#2f6f9f", edgecolor="white")
-        axes.set_title(f"{exercise} (mean {statistics.fmean(values):.0f}%)", fontsize=9)
-        axes.tick_params(labelsize=7)
-        _whole_numbers(axes.yaxis)
-    for axes in list(grid.flat)[len(table):]:
-        axes.set_visible(False)
-    for axes in grid[-1]:
-        axes.set_xlabel("score (%)", fontsize=8)
-    return _png(figure)
+def exercise_histograms(table: dict[str, list[float]]) -> list[plots.Histogram]:
+    """Small multiples: learners per 10-point bin of each exercise's score, all on one count scale
+    so the panels compare at a glance."""
+    top = max((max(plots.bin_counts(values, 10)) for values in table.values() if values), default=0)
+    return [plots.score_histogram(values, bin_width=10, top=top, width=240, height=170, font_size=10,
+                                  colour="#2f6f9f", x_label="score (%)",
+                                  title=f"{exercise} (mean {statistics.fmean(values):.0f}%)")
+            for exercise, values in table.items()]
 
 
-def misconception_png(found: list[Misconception]) -> str | None:
+def exercise_bin_table(table: dict[str, list[float]]) -> dict:
+    """The per-exercise histograms as numbers: bin labels, and per exercise the learners per bin."""
+    return {"bins": [f"{low:g}–{high:g}" for low, high in plots.score_bins(10)],
+            "rows": {exercise: plots.bin_counts(values, 10) for exercise, values in table.items()}}
+
+
+def misconception_chart(found: list[Misconception]) -> plots.BarChart | None:
+    """The TOP misconceptions as bars whose length is the number of learners who showed them."""
     if not found:
         return None
-    shown = found[:TOP][::-1]
-    figure = _figure(7.5, 0.45 * len(shown) + 0.9, left=0.28, bottom=0.6 / (0.45 * len(shown) + 0.9))
-    axes = figure.add_subplot()
-    axes.barh([m.id for m in shown], [m.learners for m in shown], color="#c0392b")
-    axes.set_xlabel("learners")
-    _whole_numbers(axes.xaxis)
-    axes.tick_params(labelsize=8)
-    return _png(figure)
+    return plots.count_bars([(m.id, m.learners) for m in found[:TOP]], unit="learners", width=960,
+                            title="Most common misconceptions: learners per misconception")
 
 
 def dashboard_context(results: Iterable[SubmissionResult], failures: dict[str, str] | None = None,
@@ -168,10 +129,11 @@ def dashboard_context(results: Iterable[SubmissionResult], failures: dict[str, s
         "median": statistics.median(totals) if totals else 0.0,
         "full_marks": sum(1 for r in results if r.max_score and r.score >= r.max_score),
         "exercise_table": {e: (statistics.fmean(v), min(v), max(v)) for e, v in table.items()},
-        "total_png": total_histogram_png(results),
-        "exercise_png": exercise_histograms_png(table),
+        "total_chart": total_histogram(results),
+        "exercise_charts": exercise_histograms(table),
+        "exercise_bins": exercise_bin_table(table),
         "misconceptions": found[:TOP],
-        "misconception_png": misconception_png(found),
+        "misconception_chart": misconception_chart(found),
         "slowest": [(r, seconds[r.learner]) for r in slowest],
         "failing": failing(results, failures)[:3 * TOP],
     }
