@@ -44,3 +44,30 @@ def test_report_embeds_a_well_formed_svg_chart():
     assert len(root.findall("s:polyline", namespace)) == 2
     assert any(line.get("stroke-dasharray") for line in root.findall("s:line", namespace))
     assert "hs: where the error starts" in root.find("s:title", namespace).text
+
+
+def test_count_ticks_are_whole_round_numbers_covering_the_largest_count():
+    from grader.report.plots import count_ticks
+    assert count_ticks(0) == [0, 1] and count_ticks(1) == [0, 1]
+    assert count_ticks(7) == [0, 2, 4, 6, 8]
+    assert count_ticks(461) == [0, 100, 200, 300, 400, 500]
+    for n in (3, 9, 13, 99, 1000, 12345):
+        ticks = count_ticks(n)
+        assert ticks[0] == 0 and ticks[-1] >= n and len(ticks) <= 6 and all(isinstance(t, int) for t in ticks)
+
+
+def test_score_bins_count_boundaries_once_and_100_in_the_last_bin():
+    from grader.report.plots import bin_counts, score_bins
+    assert score_bins(10)[-1] == (90, 100) and len(score_bins(5)) == 20
+    assert bin_counts([0, 9.99, 10, 100 * 3 / 10, 99.9, 100], 10) == [2, 1, 0, 1, 0, 0, 0, 0, 0, 2]
+    assert sum(bin_counts([i / 7 for i in range(701)], 5)) == 701
+
+
+def test_long_bar_names_are_shortened_on_the_chart_but_kept_whole_in_its_text():
+    from grader.report.plots import count_bars
+    name = "a_very_long_misconception_identifier_that_would_not_fit_beside_the_bars_at_all"
+    chart = count_bars([(name, 3), ("short", 1)], title="t", width=600)
+    long_bar, short_bar = chart.bars
+    assert long_bar.short_label.endswith("…") and len(long_bar.short_label) < len(name)
+    assert name in long_bar.text and short_bar.short_label == "short"
+    assert all(bar.x >= chart.label_x for bar in chart.bars)
