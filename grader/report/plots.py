@@ -184,7 +184,7 @@ def score_histogram(percentages: list[float], *, title: str, bin_width: int = 5,
     counts = bin_counts(percentages, bin_width)
     ticks = count_ticks(max(top or 0, max(counts, default=0)))
     left = 14 + font_size * 1.2 + _text_width(str(ticks[-1]), font_size)
-    right, top_margin, bottom = 10, font_size * 1.6, font_size * 3.4 + 6
+    right, top_margin, bottom = 10, font_size * 3.4, font_size * 3.4 + 6  # the title, then room for counts
     plot_w, plot_h = width - left - right, height - top_margin - bottom
     plot_bottom = height - bottom
 
