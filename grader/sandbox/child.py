@@ -6,11 +6,21 @@ pipe, in frames of ``kind (1 byte) | call index (4 bytes) | payload``:
     L  layer status (JSON)          X  confinement failed (text): no learner code runs
     I  module imported (name)       D  call i done: wire-encoded {"value", "fp_errors"}
     E  call i failed: JSON {"kind", "message"}
+    W  (sessions only) every call given so far is done; waiting for the next batch
 
 The child runs the calls it is given (``todo``, in order) and announces none of them: the fork-server
 knows the order, so the call running is the first of ``todo`` without a D or E frame yet (the first
 begins after L). Anything the child fails to report (a crash, a hang, ``os._exit`` at import) is
 blamed on that call.
+
+In a session the child also holds the read end of a command pipe (kept open through confinement
+like the result pipe; reading it needs no system call the filter denies).  After its calls it
+sends W and blocks reading the next batch: a frame ``C | index of its first call | wire-encoded
+{"calls": [...]}``, decoded here (``make_symbol`` rebuilds symbols, each call still copies its
+arguments); its calls run and report as above, with those indices, then W again.  End of file (or
+anything else) on the command pipe ends the child; usually the worker kills it first.  A frame
+that reaches the worker while the child waits is a forgery (the child itself says nothing then):
+the worker drops the child, and the next batch goes to a fresh one.
 """
 from __future__ import annotations
 

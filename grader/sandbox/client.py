@@ -3,6 +3,16 @@
 ``ForkServer`` owns one server process; ``run`` copies a submission into a private work dir, sends the
 calls and decodes the outcomes strictly (no pickle, sizes checked). If the server itself dies or
 stalls, it is restarted and the run is reported as an error, never silently dropped.
+
+``session`` does the same and then keeps the request's worker and its confined child: ``Session.run``
+sends more calls to that child (learner modules already imported), and leaving the ``with`` block
+ends it::
+
+    with sandbox.session(folder, calls) as session:
+        report = session.first           # the RunReport of ``calls``
+        more = session.run(more_calls)   # another RunReport, from the same child if it is alive
+
+A run is a session without follow-ups.  The server's lock is held for the whole session.
 """
 from __future__ import annotations
 

@@ -5,17 +5,39 @@ sympy once and exercises them on throwaway values (``warm_up``), so each child s
 never imports ``solutions``, the suites or anything else that knows an answer, nor computes one, so
 a child that inspects its own memory finds only its inputs.
 
-Protocol on stdin/stdout: length-prefixed frames (see ``wire.write_frame``). A request is a wire
-message ``{"work_dir", "calls": [{"module", "function", "args"}], "limits", "without"}`` (``without``:
-confinement steps switched off, for tests and benchmarks only); the reply is
-``{"outcomes": [...], "layers": {...}}`` with one outcome per call:
-``{"status": "ok", "payload": bytes}`` or ``{"status": "error", "kind", "message"}``.
+Protocol on stdin/stdout: length-prefixed frames (see ``wire.write_frame``), each a wire message.
+
+    request    {"work_dir", "calls": [{"module", "function", "args"}], "limits", "without",
+                "session"?: true}
+    reply      {"outcomes": [...], "layers": {...}}, one outcome per call:
+               {"status": "ok", "payload": bytes} or {"status": "error", "kind", "message"};
+               or {"error": text} when the request could not be run at all
+
+``without``: confinement steps switched off, for tests and benchmarks only.  Without ``session``
+that is all: the worker replies and exits, and its child exits once its calls are done.  With
+``"session": true`` the reply opens a session, and the grader then sends, one at a time and each
+answered before the next:
+
+    follow-up  {"calls": [...]}  ->  reply as above, for these calls only; ``layers`` covers every
+                                     child of the session so far
+    end        {"end": true}     ->  {"ended": true}, once the child is killed and reaped
+
+Follow-up calls continue the request's call indices and run as if they had been its next calls:
+the same wall clock per call, byte budget (per batch), forgery rules and blame.  They go to the
+child that ran the first batch, already confined and with the learner's modules imported (it
+waits for them on a pipe of its own, see ``child``), or to a fresh child if that one died, as a
+run forks a fresh child after a crash.  End of file on stdin (the grader died) or a malformed
+follow-up ends the session: the child is killed and the worker exits (after an ``{"error"}``
+reply for a malformed one).
 
 Each request is answered by a worker forked for it, and the sandboxed children are forked from that
 worker.  The server itself therefore never holds what a child sent back: a later learner's child,
-which inherits the server's memory, cannot find an earlier learner's results in it.  The worker
-decodes the request's arrays as read-only views of the message (``decode_request``); each child
-copies the arguments of every call before making it.
+which inherits the server's memory, cannot find an earlier learner's results in it.  During a
+session the server is blocked waiting for the worker, so the worker reads the follow-ups from
+stdin itself; should the worker die, the server writes ``{"error"}`` as the reply (the grader then
+restarts the server, since it cannot know which of its frames the dead worker had read).  The
+worker decodes the request's arrays as read-only views of the message (``decode_request``); each
+child copies the arguments of every call before making it.
 """
 from __future__ import annotations
 
