@@ -279,3 +279,29 @@ def test_a_correct_submission_needs_no_follow_up(sandbox):
     result = grade_submission(SOLUTIONS, "ref", all_checks(), sandbox=counting, seed=7, trusted_code=True)
     assert all(c.status == "passed" for c in result.checks)
     assert (counting.requests, counting.follow_ups) == (1, 0)
+
+
+def test_a_follow_up_decodes_symbols_and_copies_arguments_in_the_child(tmp_path, server):
+    import numpy as np
+    import sympy
+
+    from grader.sandbox.wire import SympyText
+
+    (tmp_path / "gates.py").write_text(textwrap.dedent("""
+        def count(d, h):
+            return 3 * (h * d + h * h + h)
+
+        def scribble(a):
+            a[...] = 7.0
+            return float(a.sum())
+    """))
+    d, h = (sympy.Symbol(n, positive=True, integer=True) for n in "dh")
+    array = np.zeros(3)
+    with server.session(tmp_path, [Call("gates", "count", (2, 3))]) as session:
+        assert values(session.first) == [3 * (6 + 9 + 3)]
+        report = session.run([Call("gates", "count", (d, h)), Call("gates", "scribble", (array,)),
+                              Call("gates", "scribble", (array,))])
+        symbolic, first, second = report.outcomes
+        assert isinstance(symbolic.value, SympyText) and symbolic.value == "3*d*h + 3*h**2 + 3*h"
+        assert first.value == second.value == 21.0  # each call wrote on its own copy
+    assert not array.any()
