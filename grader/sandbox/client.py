@@ -143,6 +143,7 @@ class ForkServer:
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._layers: dict[str, str] | None = None
+        self._calls = CallsEncoding()
         self._work_root = Path(tempfile.mkdtemp(prefix="deep-rnn-grader-"))
         os.chmod(self._work_root, 0o711)
 
@@ -211,9 +212,11 @@ class ForkServer:
         return Session(self, work_dir, _report(reply), open_=follow_ups)
 
     def _request(self, work_dir: Path, calls: list[Call], session: bool) -> bytes:
+        message, repeated = self._calls.encode(calls)
         request = {
             "work_dir": str(work_dir),
-            "calls": _encodable(calls),
+            "calls_message": message,
+            "repeat_calls": repeated,
             "limits": dataclasses.asdict(self.limits),
             "without": list(self.without),
         }
@@ -309,6 +312,34 @@ class Session:
             self._held = False
             shutil.rmtree(self.work_dir, ignore_errors=True)
             self.server._lock.release()
+
+
+class CallsEncoding:
+    """The wire encoding of the last call list a request sent, reused when a request sends the very
+    same calls again.
+
+    In a batch whose learners share their inputs (``grade batch --inputs shared``) every run sends
+    the same argument objects: they are encoded once instead of per learner (~7 ms each), and the
+    request says so (``repeat_calls``), so that the fork-server decodes them once for all its workers
+    too (``server.KeptCalls``). "The same" means the same argument tuples, by identity; they are
+    kept alive here so that their ids cannot be reused, and drawn inputs are never modified once
+    drawn (references and judges only read them). A call list with any other argument object is
+    encoded afresh.
+    """
+
+    def __init__(self) -> None:
+        self._key: tuple | None = None
+        self._arguments: list[tuple] = []
+        self._message = b""
+
+    def encode(self, calls: list[Call]) -> tuple[bytes, bool]:
+        """``(message, repeated)``: the calls as one wire message, and whether it is the last one again."""
+        key = tuple((c.module, c.function, id(c.args)) for c in calls)
+        if key == self._key:
+            return self._message, True
+        self._message = wire.encode(_encodable(calls))
+        self._key, self._arguments = key, [c.args for c in calls]
+        return self._message, False
 
 
 def _encodable(calls: list[Call]) -> list[dict]:

@@ -7,8 +7,9 @@ a child that inspects its own memory finds only its inputs.
 
 Protocol on stdin/stdout: length-prefixed frames (see ``wire.write_frame``), each a wire message.
 
-    request    {"work_dir", "calls": [{"module", "function", "args"}], "limits", "without",
-                "session"?: true}
+    request    {"work_dir", "calls_message": bytes, "repeat_calls": bool, "limits", "without",
+                "session"?: true}, where ``calls_message`` is itself a wire message holding the list
+                of calls [{"module", "function", "args"}] (``"calls": [...]`` in its place works too)
     reply      {"outcomes": [...], "layers": {...}}, one outcome per call:
                {"status": "ok", "payload": bytes} or {"status": "error", "kind", "message"};
                or {"error": text} when the request could not be run at all
@@ -37,11 +38,15 @@ session the server is blocked waiting for the worker, so the worker reads the fo
 stdin itself; should the worker die, the server writes ``{"error"}`` as the reply (the grader then
 restarts the server, since it cannot know which of its frames the dead worker had read).  The
 worker decodes the request's arrays as read-only views of the message (``decode_request``); each
-child copies the arguments of every call before making it.
+child copies the arguments of every call before making it.  A request whose ``repeat_calls`` says
+it sends the same calls as the one before (learners sharing their inputs) has them decoded once,
+by the server, and every later worker inherits them (``KeptCalls``); the server then holds those
+inputs, which every child is sent anyway, and still nothing a child sent back.
 """
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import os
 import select
@@ -519,12 +524,43 @@ def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
     warm_up()
     gc.collect()
     gc.freeze()
+    kept = KeptCalls()
     while True:
         body = read_frame(stdin_fd)
         if body is None:
             return
-        answer_in_worker(body, stdin_fd, stdout_fd)
+        answer_in_worker(body, stdin_fd, stdout_fd, kept.calls_of(body))
         del body
+
+
+class KeptCalls:
+    """The decoded calls of the last request that said it repeats its predecessor's (see the module
+    docstring), keyed by the SHA-256 of their message, so a repeated request costs no decoding."""
+
+    def __init__(self) -> None:
+        self.digest = b""
+        self.calls: list | None = None
+
+    def calls_of(self, body: bytes) -> list | None:
+        """The decoded calls of a repeating request; None for any other (its worker decodes them,
+        and reports the error if they cannot be decoded)."""
+        try:
+            request = wire.decode(body, make_symbol=make_symbol, copy_arrays=False)
+        except wire.WireError:
+            return None
+        message = request.get("calls_message") if isinstance(request, dict) else None
+        if not isinstance(message, bytes) or request.get("repeat_calls") is not True:
+            return None
+        digest = hashlib.sha256(message).digest()
+        if digest != self.digest:
+            try:
+                calls = wire.decode(message, make_symbol=make_symbol, copy_arrays=False)
+            except wire.WireError:
+                return None
+            if not isinstance(calls, list) or not all(_is_call(call) for call in calls):
+                return None
+            self.digest, self.calls = digest, calls
+        return self.calls
 
 
 def read_frame(fd: int) -> bytes | None:
@@ -545,15 +581,15 @@ def decode_request(body: bytes) -> dict:
     return request
 
 
-def answer_in_worker(body: bytes, stdin_fd: int, stdout_fd: int) -> None:
+def answer_in_worker(body: bytes, stdin_fd: int, stdout_fd: int, calls: list | None = None) -> None:
     """Fork a worker that decodes and runs one request (and, for a session, its follow-ups) and
-    writes the replies; wait for it.  Should the worker die without replying, the grader gets an
-    error reply instead of silence."""
+    writes the replies; wait for it.  ``calls``: the request's calls, already decoded (``KeptCalls``).
+    Should the worker die without replying, the grader gets an error reply instead of silence."""
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
-            work(body, stdin_fd, stdout_fd)
+            work(body, stdin_fd, stdout_fd, calls)
             code = 0
         finally:
             os._exit(code)
@@ -563,13 +599,15 @@ def answer_in_worker(body: bytes, stdin_fd: int, stdout_fd: int) -> None:
         wire.write_frame(stdout_fd, wire.encode({"error": f"the request worker ended with {why}"}))
 
 
-def work(body: bytes, stdin_fd: int, stdout_fd: int) -> None:
+def work(body: bytes, stdin_fd: int, stdout_fd: int, calls: list | None = None) -> None:
     """The worker: answer the request, then, if it opened a session, each follow-up until the end
     frame (acknowledged once the child is reaped) or the end of stdin (the grader is gone).  The
-    server waits for this process meanwhile, so stdin is the worker's to read."""
+    server waits for this process meanwhile, so stdin is the worker's to read.  ``calls``: as for
+    ``answer_in_worker``."""
     run = None
     try:
         request = decode_request(body)
+        request["calls"] = calls if calls is not None else _request_calls(request)
         run = RequestRun(request, keep_child=request.get("session") is True)
         reply = run.batch(request["calls"])
     except Exception as exc:  # noqa: BLE001 - report, keep serving
@@ -600,6 +638,21 @@ def work(body: bytes, stdin_fd: int, stdout_fd: int) -> None:
             wire.write_frame(stdout_fd, wire.encode(run.batch(calls, message)))
     finally:
         run.close()
+
+
+def _request_calls(request: dict) -> list:
+    """A request's calls: decoded from its nested ``calls_message``, or given directly as ``calls``."""
+    if "calls_message" in request:
+        message = request["calls_message"]
+        if not isinstance(message, bytes):
+            raise ValueError("calls_message is not a wire message")
+        calls = wire.decode(message, make_symbol=make_symbol, copy_arrays=False)
+        gc.freeze()  # as decode_request does for the rest of the request
+    else:
+        calls = request["calls"]
+    if not isinstance(calls, list) or not all(_is_call(call) for call in calls):
+        raise ValueError("the calls are not a list of {module, function, args}")
+    return calls
 
 
 def _is_call(call) -> bool:
