@@ -8,6 +8,8 @@ a symbolic check may end early: ``[symbolic, first point]``.)
 """
 from __future__ import annotations
 
+import functools
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,7 @@ import sympy
 from grader.compare import PartResult, compare_array, compare_count, flatten
 from grader.formula import FormulaError, equivalent, parse_formula
 from grader.model import CheckResult
+from grader.sandbox import wire
 from grader.sandbox.client import Outcome
 from grader.sandbox.wire import SympyText
 from grader.suites.base import Check
@@ -36,6 +39,12 @@ class Prepared:
     seed: int
     cases: list[tuple]
     expected: list[Any]
+
+    @functools.cached_property
+    def cases_digest(self) -> str:
+        """SHA-256 of the cases as they cross the wire: what caches of runs on these cases are keyed
+        by. Computed once per ``Prepared``, which learners sharing their inputs share too."""
+        return hashlib.sha256(wire.encode(self.cases)).hexdigest()
 
 
 def judge(prepared: Prepared, outcomes: list[Outcome], *, verdict_only: bool = False) -> CheckResult:
@@ -118,14 +127,8 @@ def _judge_symbolic(result: CheckResult, check: Check, prepared: Prepared, outco
     symbolic, grid = outcomes[0], outcomes[1:]
     reference = prepared.expected[0]
     if symbolic.ok and isinstance(symbolic.value, SympyText):
-        try:
-            learner = parse_formula(str(symbolic.value), ["d", "h"])
-        except FormulaError as exc:
-            return _symbolic_verdict(result, False, f"the formula your function built could not be read: {exc}")
-        if equivalent(learner, reference):
-            return _symbolic_verdict(result, True, "")
-        return _symbolic_verdict(result, False, f"called with symbols d and h it returns {learner}, which is not "
-                                                 "the right formula.")
+        verdict, message = formula_verdict(str(symbolic.value), reference)
+        return _symbolic_verdict(result, verdict, message)
     # The function could not take symbols (e.g. it used int() or math): check a grid of integer sizes.
     failed = next((o for o in grid if not o.ok), None)
     if failed is not None:
@@ -139,6 +142,20 @@ def _judge_symbolic(result: CheckResult, check: Check, prepared: Prepared, outco
         return _symbolic_verdict(result, True, "")
     return _symbolic_verdict(result, False, f"{note}: it is wrong for {len(wrong)} of them, e.g. "
                                              f"{check.function}{_args_text(wrong[0])}.")
+
+
+@functools.lru_cache(maxsize=4096)
+def formula_verdict(text: str, reference: sympy.Expr) -> tuple[bool, str]:
+    """Whether the formula ``text`` a learner's function built equals ``reference``, and what to say
+    if not. Remembered: the formulas do not depend on the inputs' seed, and a class writes the same
+    few (parsing and deciding equivalence costs ~1 ms each)."""
+    try:
+        learner = parse_formula(text, ["d", "h"])
+    except FormulaError as exc:
+        return False, f"the formula your function built could not be read: {exc}"
+    if equivalent(learner, reference):
+        return True, ""
+    return False, f"called with symbols d and h it returns {learner}, which is not the right formula."
 
 
 def _symbolic_verdict(result: CheckResult, ok: bool, message: str) -> CheckResult:

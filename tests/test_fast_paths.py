@@ -191,3 +191,27 @@ def test_exposing_the_package_drops_stale_learner_modules_and_scans_nothing_with
     child._expose_package(str(tmp_path))
     assert "exercises.gru" not in stale and stale["exercises"].__path__ == [str(tmp_path)]
     assert stale["exercises_other"] is np and stale["numpy"] is np
+
+
+def test_formula_verdicts_are_remembered_and_the_same_as_deciding_afresh():
+    from grader.judge import formula_verdict
+
+    d, h = sympy.symbols("d h", positive=True, integer=True)
+    reference = 3 * (h * d + h**2 + h)
+    formula_verdict.cache_clear()
+    assert formula_verdict("3*h*(d + h + 1)", reference) == (True, "")
+    ok, message = formula_verdict("3*d*h + 3*h**2", reference)
+    assert not ok and "not the right formula" in message and "3*d*h" in message.replace(" ", "")
+    ok, message = formula_verdict("__import__('os')", reference)
+    assert not ok and "could not be read" in message
+    assert formula_verdict.cache_info().misses == 3
+    assert formula_verdict("3*h*(d + h + 1)", reference) == (True, "")
+    assert formula_verdict.cache_info().hits == 1
+    assert formula_verdict("3*h*(d + h + 1)", 4 * (h * d + h**2 + h))[0] is False  # keyed by the reference too
+
+
+def test_the_cases_digest_follows_the_cases():
+    check = select_checks()[0]
+    first, again, other = prepare(check, 1), prepare(check, 1), prepare(check, 2)
+    assert first.cases_digest == again.cases_digest != other.cases_digest
+    assert first.__dict__["cases_digest"] == first.cases_digest  # worked out once, kept on the object

@@ -24,7 +24,6 @@ catalogue order. The rule is deterministic (the engine diagnoses checks in suite
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import importlib
 import sys
 import threading
@@ -36,7 +35,6 @@ from grader.judge import Prepared, fp_warnings, judge
 from grader.misconceptions import Misconception, for_function
 from grader.misconceptions.variants import VariantRun, _call, run_variant
 from grader.reference import reference_function
-from grader.sandbox import wire
 from grader.sandbox.client import Outcome
 from solutions.sequence import CELL_TYPES
 
@@ -49,7 +47,7 @@ def find_misconception(item: Prepared, learner: list[Outcome],
                        preferred: Sequence[str] = ()) -> Misconception | None:
     """The first misconception whose variant reproduces ``learner`` on ``item``: those whose ids are in
     ``preferred`` first (in that order), then the others in catalogue order."""
-    digest = hashlib.sha256(wire.encode(item.cases)).hexdigest()
+    digest = item.cases_digest
     entry_point = f"{item.check.exercise}.{item.check.function}"
     reference: list | None = None
     # Only a cell type among the arguments leaves whole modules unused; else tracing costs more than it saves.
