@@ -20,6 +20,8 @@ rendered after it). Diagnosis never changes a score, and a failure inside it cha
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -102,19 +104,46 @@ def diagnose(prepared: list[Prepared], outcomes: list[list[Outcome]], results: l
 
 def _plan(item: Prepared, learner: list[Outcome]) -> list[Probe]:
     check, args = item.check, item.cases[0] if item.cases else ()
+    cell_pieces = check.function in PIECES
+    layers = check.function in LAYERED and len(args[1]) > 1 and learner and learner[0].ok
+    return [Probe(item, *planned) for planned in _planned(item)] if cell_pieces or layers else []
+
+
+_PLANNED: OrderedDict[tuple, list[tuple[str, str, tuple, Any]]] = OrderedDict()
+_PLANNED_LOCK = threading.Lock()  # batch grading may run workers as threads
+MAX_PLANNED = 512
+
+
+def _planned(item: Prepared) -> list[tuple[str, str, tuple, Any]]:
+    """``(function, label, args, expected)`` of each probe for ``item``'s check. Remembered per
+    check, seed and cases: learners who share their inputs share their probes too (drawing them and
+    the reference's answers costs about a millisecond per check)."""
+    key = (item.check.check_id, item.seed, item.cases_digest)
+    with _PLANNED_LOCK:
+        found = _PLANNED.get(key)
+    if found is None:
+        found = _draw_probes(item)
+        with _PLANNED_LOCK:
+            _PLANNED[key] = found
+            while len(_PLANNED) > MAX_PLANNED:
+                _PLANNED.popitem(last=False)
+    return found
+
+
+def _draw_probes(item: Prepared) -> list[tuple[str, str, tuple, Any]]:
+    """The gate pieces of a cell on fresh inputs, or the first 1, 2, … layers of a stack."""
+    check, args = item.check, item.cases[0]
     if check.function in PIECES:
         rng = check.rng(item.seed + 1_000_003)  # fresh gate values, unrelated to the check's own draw
         probes = []
         for function, symbol, make in PIECES[check.function]:
             piece_args = make(args, rng)
-            probes.append(Probe(item, function, symbol, piece_args, expected_value(check.exercise, function, piece_args)))
+            probes.append((function, symbol, piece_args, expected_value(check.exercise, function, piece_args)))
         return probes
-    if check.function in LAYERED and len(args[1]) > 1 and learner and learner[0].ok:
-        xs, layers, cell = args
-        return [Probe(item, check.function, str(n), (xs, layers[:n], cell),
-                      expected_value(check.exercise, check.function, (xs, layers[:n], cell)))
-                for n in range(1, len(layers))]
-    return []
+    xs, layers, cell = args
+    return [(check.function, str(n), (xs, layers[:n], cell),
+             expected_value(check.exercise, check.function, (xs, layers[:n], cell)))
+            for n in range(1, len(layers))]
 
 
 def _run_probes(probes: list[Probe], run_calls: RunCalls) -> dict[int, Outcome]:
