@@ -1,6 +1,7 @@
 """Symbolic checks send the call with SymPy symbols and the first point of the integer grid; the rest
-of the grid runs in a second sandbox run, only for functions that could not take the symbols (and
-whose first point worked: judging stops at the first failing point)."""
+of the grid follows as a second batch of calls (a follow-up in the grading session's child), only for
+functions that could not take the symbols (and whose first point worked: judging stops at the first
+failing point)."""
 from __future__ import annotations
 
 import pytest
@@ -93,7 +94,7 @@ def test_a_stub_still_reports_not_implemented(make_submission, sandbox):
     ("def gru_param_count(d, h):\n    return 0\n", "missing", "does not define a function rnn_param_count"),
     ("def rnn_param_count(d, h)\n    return 0\n", "import", "syntax error"),
 ])
-def test_failures_on_the_first_grid_point_need_no_second_run(make_submission, sandbox, text, kind, words):
+def test_failures_on_the_first_grid_point_need_no_second_batch(make_submission, sandbox, text, kind, words):
     counting = CountingSandbox(sandbox)
     result = grade(make_submission({"param_count.py": text}), counting, RNN_SYMBOLIC)
     check = result.checks[0]
