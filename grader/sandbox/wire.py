@@ -16,13 +16,16 @@ import json
 import math
 import os
 import struct
+from itertools import accumulate
 from typing import Any
 
 import numpy as np
 
 _LEN = struct.Struct(">Q")
-# json.dumps(..., allow_nan=False) builds an encoder per call; one built once writes the same bytes
-_HEADER_JSON = json.JSONEncoder(allow_nan=False)
+# json.dumps(..., allow_nan=False) builds an encoder per call; one built once writes the same bytes.
+# The tree it writes is built afresh by _Encoder and so has no cycles (a cyclic value recurses
+# without end there first): the encoder's cycle check, which costs ~30%, is left out.
+_HEADER_JSON = json.JSONEncoder(allow_nan=False, check_circular=False)
 ALLOWED_DTYPE_KINDS = "biufc"  # bool, int, uint, float, complex: never object or void
 MAX_HEADER_BYTES = 4 * 1024 * 1024
 MAX_ARRAY_DIMS = 8
@@ -46,6 +49,12 @@ class _Encoder:
         # same node as the general code below, which handles subclasses and everything else.
         kind = type(value)
         if kind is np.ndarray:
+            dtype = value.dtype
+            if value.ndim and dtype.kind in ALLOWED_DTYPE_KINDS:  # as _array, without its calls
+                buffers = self.buffers
+                buffers.append(value.tobytes())
+                return {"$array": len(buffers) - 1, "dtype": _DTYPE_TEXT.get(dtype) or _dtype_text(dtype),
+                        "shape": list(value.shape)}
             return self._array(value)
         if kind is float:
             return {"$float": repr(value)}
@@ -144,7 +153,7 @@ def encode(value: Any, *, lenient: bool = False) -> bytes:
     """Encode ``value``. ``lenient`` (used by children) describes unsupported objects instead of failing."""
     encoder = _Encoder(lenient)
     tree = encoder.tree(value)
-    sizes = [len(b) for b in encoder.buffers]
+    sizes = list(map(len, encoder.buffers))
     header = _HEADER_JSON.encode({"tree": tree, "buffers": sizes}).encode()
     return b"".join([_LEN.pack(len(header)), header, *encoder.buffers])
 
@@ -166,16 +175,14 @@ def decode(message: bytes, *, max_bytes: int = 64 * 1024 * 1024, make_symbol=Non
         raise WireError("message header length is out of range")
     try:
         header = json.loads(message[_LEN.size:_LEN.size + header_len])
-        sizes = [int(s) for s in header["buffers"]]
+        sizes = list(map(int, header["buffers"]))
         tree = header["tree"]
     except (ValueError, KeyError, TypeError) as exc:
         raise WireError(f"message header is not valid: {exc}") from None
-    offsets, position = [], _LEN.size + header_len
-    for size in sizes:
-        if size < 0:
-            raise WireError("negative buffer size")
-        offsets.append(position)
-        position += size
+    if sizes and min(sizes) < 0:
+        raise WireError("negative buffer size")
+    offsets = list(accumulate(sizes, initial=_LEN.size + header_len))
+    position = offsets.pop()  # where the last buffer ends
     if position != len(message):
         raise WireError("buffer sizes do not add up to the message length")
     if not copy_arrays and type(message) is not bytes:
@@ -196,6 +203,32 @@ class _Decoder:
         return self.message[start:start + self.sizes[index]]
 
     def tree(self, node: Any) -> Any:
+        # Fast paths for the nodes almost every message is made of (a header is parsed JSON, so its
+        # types are exact): a dict with a single key, dispatched on it, and an array node with exactly
+        # its three keys. Each gives what _general gives for the same node, checks included.
+        kind = type(node)
+        if kind is dict:
+            size = len(node)
+            if size == 3 and "$array" in node and "dtype" in node and "shape" in node:
+                return self._array(node)
+            if size == 1:
+                (key,) = node
+                if key == "$dict":
+                    return {str(k): self.tree(v) for k, v in _as_list(node[key])}
+                if key == "$float":
+                    return float(node[key])
+                if key == "$int":
+                    return int(str(node[key])[:4300])
+                if key == "$tuple":
+                    return tuple(self.tree(v) for v in _as_list(node[key]))
+            return self._general(node)
+        if kind is list:
+            return [self.tree(v) for v in node]
+        if kind is str or kind is bool or node is None:
+            return node
+        return self._general(node)
+
+    def _general(self, node: Any) -> Any:
         if node is None or isinstance(node, (bool, str)):
             return node
         if isinstance(node, list):
@@ -225,13 +258,31 @@ class _Decoder:
         raise WireError(f"unknown node {sorted(node)!r}")
 
     def _array(self, node: dict) -> np.ndarray:
-        dtype = _allowed_dtype(str(node.get("dtype")))
-        shape = _shape(node.get("shape"))
+        text = node.get("dtype")
+        dtype = _DTYPES.get(text) if type(text) is str else None  # a name allowed before
+        if dtype is None:
+            dtype = _allowed_dtype(str(text))
+        shape = node.get("shape")
+        # _shape's checks, written out for the common one- and two-dimensional shapes
+        if type(shape) is list and len(shape) == 2:
+            rows, columns = shape
+            if type(rows) is not int or type(columns) is not int or \
+                    not 0 <= rows < _MAX_DIM or not 0 <= columns < _MAX_DIM:
+                _refuse_shape(shape)
+            count = rows * columns
+        elif type(shape) is list and len(shape) == 1:
+            (count,) = shape
+            if type(count) is not int or not 0 <= count < _MAX_DIM:
+                _refuse_shape(shape)
+        else:
+            shape = _shape(shape)
+            count = math.prod(shape)
         index = node["$array"]
         if type(index) is not int or not 0 <= index < len(self.sizes):
             raise WireError("buffer reference out of range")
         size = self.sizes[index]
-        if math.prod(shape) * dtype.itemsize != size:
+        if count * dtype.itemsize != size:
+            shape = tuple(shape)
             raise WireError(f"array of shape {shape} and dtype {dtype} does not match its {size} bytes")
         # built over the message in place (no slice of it); positional arguments are the fast call
         array = np.ndarray(shape, dtype, self.message, self.offsets[index])
@@ -242,12 +293,19 @@ class _Decoder:
         return array
 
 
+_MAX_DIM = 1 << 31  # one array dimension is below this
+
+
 def _shape(raw: Any) -> tuple[int, ...]:
     """An array shape from the header: at most ``MAX_ARRAY_DIMS`` non-negative ints, else ``WireError``."""
     if type(raw) is not list or len(raw) > MAX_ARRAY_DIMS or \
-            not all(type(n) is int and 0 <= n < 1 << 31 for n in raw):
-        raise WireError(f"array shape {str(raw)[:80]} is not allowed")
+            not all(type(n) is int and 0 <= n < _MAX_DIM for n in raw):
+        _refuse_shape(raw)
     return tuple(raw)
+
+
+def _refuse_shape(raw: Any) -> None:
+    raise WireError(f"array shape {str(raw)[:80]} is not allowed")
 
 
 _DTYPES: dict[str, np.dtype] = {}
