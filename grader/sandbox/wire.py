@@ -99,7 +99,8 @@ class _Encoder:
                 return {"$object": f"ndarray[{array.dtype}]"}
             raise WireError(f"arrays of dtype {array.dtype} cannot be sent")
         plain = np.ascontiguousarray(array).view(np.ndarray)  # subclasses travel as plain data
-        info = {"dtype": plain.dtype.str, "shape": list(plain.shape)}
+        # the array's own shape: ascontiguousarray turns a 0-d array into a 1-d one of the same bytes
+        info = {"dtype": plain.dtype.str, "shape": list(array.shape)}
         if type(array) is not np.ndarray:
             info["subclass"] = type(array).__name__
         return {"$array": self._buffer(plain.tobytes()), **info}
