@@ -39,7 +39,6 @@ import numpy as np
 from grader.sandbox import wire
 
 _FRAME = struct.Struct(">cI")
-_LEN = struct.Struct(">Q")
 PACKAGE = "exercises"  # learner files are importable as exercises.<module>, as in the handout
 
 
@@ -91,10 +90,7 @@ def make_symbol(name: str):
 def _next_batch(fd: int) -> tuple[int, list[dict]] | None:
     """The next batch from the worker, ``(index of its first call, calls)``, or None when the
     session ends (end of file, or anything but a C frame holding a wire-encoded ``{"calls"}``)."""
-    head = _read_exact(fd, _LEN.size)
-    if head is None:
-        return None
-    body = _read_exact(fd, _LEN.unpack(head)[0])
+    body = wire.read_frame(fd)
     if body is None or len(body) < _FRAME.size:
         return None
     kind, first = _FRAME.unpack_from(body)
@@ -102,17 +98,6 @@ def _next_batch(fd: int) -> tuple[int, list[dict]] | None:
         return None
     message = wire.decode(body[_FRAME.size:], make_symbol=make_symbol, copy_arrays=False)
     return first, message["calls"]
-
-
-def _read_exact(fd: int, size: int) -> bytes | None:
-    chunks, remaining = [], size
-    while remaining:
-        chunk = os.read(fd, min(remaining, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
 
 
 def _reseed_numpy() -> None:

@@ -86,9 +86,7 @@ def copy_submission(source: Path, work_root: Path) -> Path:
             continue
         fd = os.open(work_dir / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            wire.write_all(fd, data)
         finally:
             os.close(fd)
         copied += 1

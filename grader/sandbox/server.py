@@ -67,17 +67,6 @@ _FRAME_HEAD = struct.Struct(">cI")
 make_symbol = child.make_symbol  # requests and a session's batches rebuild ``$symbol`` leaves alike
 
 
-def read_exact(fd: int, size: int) -> bytes | None:
-    chunks, remaining = [], size
-    while remaining:
-        chunk = os.read(fd, min(remaining, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
-
-
 class ChildReader:
     """Reads the frames of one child under a per-call wall-clock deadline and a byte budget."""
 
@@ -526,7 +515,7 @@ def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
     gc.freeze()
     kept = KeptCalls()
     while True:
-        body = read_frame(stdin_fd)
+        body = wire.read_frame(stdin_fd)
         if body is None:
             return
         answer_in_worker(body, stdin_fd, stdout_fd, kept.calls_of(body))
@@ -561,14 +550,6 @@ class KeptCalls:
                 return None
             self.digest, self.calls = digest, calls
         return self.calls
-
-
-def read_frame(fd: int) -> bytes | None:
-    """One length-prefixed frame, read exactly (never a byte of the next), or None at end of file."""
-    head = read_exact(fd, _LEN.size)
-    if head is None:
-        return None
-    return read_exact(fd, _LEN.unpack(head)[0])
 
 
 def decode_request(body: bytes) -> dict:
@@ -619,7 +600,7 @@ def work(body: bytes, stdin_fd: int, stdout_fd: int, calls: list | None = None) 
         return
     try:
         while True:
-            message = read_frame(stdin_fd)
+            message = wire.read_frame(stdin_fd)
             if message is None:  # the grader is gone: so is the session
                 return
             try:

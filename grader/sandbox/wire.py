@@ -352,9 +352,33 @@ class ArrayFromSubclass:
         self.array, self.type_name = array, type_name
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Write ``data`` to a file descriptor completely (``os.write`` may write less than asked)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 def write_frame(fd: int, payload: bytes) -> None:
     """Write one length-prefixed frame to a file descriptor, completely."""
-    view = memoryview(_LEN.pack(len(payload)) + payload)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+    write_all(fd, _LEN.pack(len(payload)) + payload)
+
+
+def read_exact(fd: int, size: int) -> bytes | None:
+    """Exactly ``size`` bytes from a file descriptor, or None at end of file before that."""
+    chunks, remaining = [], size
+    while remaining:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int) -> bytes | None:
+    """One length-prefixed frame, read exactly (never a byte of the next), or None at end of file."""
+    head = read_exact(fd, _LEN.size)
+    if head is None:
+        return None
+    return read_exact(fd, _LEN.unpack(head)[0])

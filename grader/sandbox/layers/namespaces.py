@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..limits import Limits
+from ..wire import write_all
 from . import LayerStatus, LayerUnavailable, probe_with
 from ._sys import mount, unshare
 
@@ -99,9 +100,7 @@ def mount_private_workdir(work_dir: Path, limits: Limits, uid: int = 0, gid: int
         else:
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode | 0o600)
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
+                write_all(fd, data)
             finally:
                 os.close(fd)
         os.chown(target, uid, gid)
