@@ -32,9 +32,7 @@ from grader.judge import Prepared
 from grader.misconceptions.match import find_misconception
 from grader.model import CheckResult
 from grader.reference import expected_value
-from grader.sandbox.client import Call, Outcome, RunReport, SandboxFailure
-
-RunCalls = Callable[[list[Call]], RunReport]  # runs calls on the learner's code, e.g. ``Session.run``
+from grader.sandbox.client import Call, Outcome, RunCalls, SandboxFailure
 
 # Errors that leave nothing to explain: the function is absent, unfinished or never ran.
 UNEXPLAINED_ERRORS = {"missing", "not_implemented", "import", "timeout", "crash", "grader"}

@@ -3,7 +3,7 @@
 The steps, in order (each a small function):
   1. ``select``   — the checks to run; hidden ones only when the sandbox isolates files (fail closed)
   2. ``prepare``  — inputs from the seed and expected values from ``solutions/`` (trusted process)
-  3. ``execute``  — every call in the first batch of one sandbox session (``open_session``: one
+  3. ``execute``  — every call in the first batch of one sandbox session (``ForkServer.session``: one
      confined child that imports the learner's modules once; a crash costs only the calls it hit,
      and the calls after it get a fresh child); a symbolic check sends its call with SymPy symbols
      and the first point of its integer grid, and the rest of the grid follows as a second batch
@@ -28,7 +28,7 @@ from grader import __version__
 from grader.judge import Prepared, judge
 from grader.model import CheckResult, SubmissionResult
 from grader.reference import expected_value, solutions_available
-from grader.sandbox.client import Call, ForkServer, RunReport, SandboxFailure
+from grader.sandbox.client import Call, ForkServer, RunCalls, SandboxFailure
 from grader.sandbox.confine import file_isolation_active
 from grader.sandbox.wire import SympyText
 from grader.suites import Check
@@ -69,7 +69,7 @@ def grade_submission(submission_dir: Path, learner: str, checks: list[Check], *,
     first_cases = [_first_run_cases(p) for p in prepared]
     calls = [Call(p.check.exercise, p.check.function, args) for p, cases in zip(prepared, first_cases) for args in cases]
     try:
-        session = open_session(sandbox, Path(submission_dir), calls)
+        session = sandbox.session(Path(submission_dir), calls)
     except SandboxFailure as exc:
         result.checks = [_grader_fault(p, exc) for p in prepared]
         result.notes.append(f"The grader's sandbox failed ({exc}); these checks must be re-run.")
@@ -93,31 +93,6 @@ def grade_submission(submission_dir: Path, learner: str, checks: list[Check], *,
     return result
 
 
-class _RunEach:
-    """A session over a sandbox that has only ``run`` (a test double): each batch is a run of its own."""
-
-    def __init__(self, sandbox, submission_dir: Path, calls: list[Call]) -> None:
-        self.sandbox, self.submission_dir = sandbox, submission_dir
-        self.first = sandbox.run(submission_dir, calls)
-
-    def __enter__(self) -> "_RunEach":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        pass
-
-    def run(self, calls: list[Call]) -> RunReport:
-        return self.sandbox.run(self.submission_dir, calls)
-
-
-def open_session(sandbox: ForkServer, submission_dir: Path, calls: list[Call]):
-    """The grading session: ``calls`` run at once (``.first``), more batches go to the same child
-    (``.run``).  Raises ``SandboxFailure`` when the first batch could not be run."""
-    if hasattr(sandbox, "session"):
-        return sandbox.session(submission_dir, calls)
-    return _RunEach(sandbox, submission_dir, calls)
-
-
 def _first_run_cases(item: Prepared) -> list[tuple]:
     """The cases of the main run. A symbolic check sends its call with symbols and the first point
     of its integer grid: the rest of the grid matters only when the symbols fail and that first
@@ -132,7 +107,7 @@ def _needs_grid(item: Prepared, group: list) -> bool:
     return not (symbolic.ok and isinstance(symbolic.value, SympyText)) and first_point.ok
 
 
-def _run_grids(prepared: list[Prepared], groups: list, run_calls: Callable[[list[Call]], RunReport],
+def _run_grids(prepared: list[Prepared], groups: list, run_calls: RunCalls,
                layers: dict[str, str]) -> tuple[dict[str, str], dict[int, CheckResult]]:
     """Run the rest of the integer grids of the symbolic checks that need them, in one more batch
     of the session (``run_calls``), appending the outcomes to their groups. Returns the layers of
@@ -170,7 +145,7 @@ def _record_run_layers(result: SubmissionResult, layers: dict[str, str], trusted
 
 
 def _diagnose(prepared: list[Prepared], groups: list, checks: list[CheckResult],
-              run_calls: Callable[[list[Call]], RunReport]) -> None:
+              run_calls: RunCalls) -> None:
     """Name misconceptions and localise errors (``grader.diagnose``), where the full grader is installed.
 
     Imported by name: a learner handout ships neither ``grader.diagnose`` nor ``solutions/``.

@@ -17,7 +17,8 @@ BASE = (SOLUTIONS / "param_count.py").read_text()
 
 
 class CountingSandbox:
-    """The real sandbox, counting runs and calls; ``fail_from`` makes the n-th run onwards fail."""
+    """The real sandbox, counting the batches of each grading session and their calls (``runs``);
+    ``fail_from`` makes the n-th batch onwards fail."""
 
     def __init__(self, sandbox, fail_from: int | None = None) -> None:
         self.sandbox, self.fail_from, self.runs = sandbox, fail_from, []
@@ -25,11 +26,29 @@ class CountingSandbox:
     def layers(self):
         return self.sandbox.layers()
 
-    def run(self, folder, calls):
+    def count(self, calls) -> None:
         self.runs.append(len(calls))
         if self.fail_from is not None and len(self.runs) >= self.fail_from:
             raise SandboxFailure("the fork-server failed during a run: test")
-        return self.sandbox.run(folder, calls)
+
+    def session(self, folder, calls):
+        self.count(calls)
+        return CountingSession(self, self.sandbox.session(folder, calls))
+
+
+class CountingSession:
+    def __init__(self, counter: CountingSandbox, session) -> None:
+        self.counter, self.session, self.first = counter, session, session.first
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.session.close()
+
+    def run(self, calls):
+        self.counter.count(calls)
+        return self.session.run(calls)
 
 
 def grade(folder, sandbox, checks=SYMBOLIC):

@@ -30,7 +30,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from grader.sandbox import wire
 from grader.sandbox.limits import Limits
@@ -64,6 +64,9 @@ class Outcome:
 class RunReport:
     outcomes: list[Outcome]
     layers: dict[str, str]
+
+
+RunCalls = Callable[[list[Call]], RunReport]  # runs more calls on the learner's code: ``Session.run``
 
 
 class SandboxFailure(RuntimeError):
