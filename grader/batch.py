@@ -41,6 +41,7 @@ from grader.catalog import EXERCISE_FILES
 from grader.engine import Preparer, grade_submission, prepare
 from grader.gradebook import Gradebook, GradingKey
 from grader.model import SubmissionResult
+from grader.notebook.cells import modules_from_notebook, read_notebook_file, write_modules
 from grader.pool import GradingPool, InputScope, PoolKind, ReportMode, Task, TaskOutcome
 from grader.sandbox.client import MAX_SUBMISSION_FILE_BYTES, MAX_SUBMISSION_FILES, ForkServer
 from grader.suites import Check
@@ -61,6 +62,17 @@ class Submission:
     @property
     def is_archive(self) -> bool:
         return self.path.suffix == ".zip"
+
+    @property
+    def notebook(self) -> Path | None:
+        """The notebook to grade: the submission itself (``alice.ipynb``), or a folder's only notebook
+        when it holds no exercise files."""
+        if self.path.suffix == ".ipynb":
+            return self.path
+        if self.path.is_dir() and not any((self.path / name).exists() for name in EXERCISE_FILES):
+            notebooks = sorted(p for p in self.path.glob("*.ipynb") if not p.name.startswith("."))
+            return notebooks[0] if len(notebooks) == 1 else None
+        return None
 
 
 @dataclass
@@ -95,17 +107,20 @@ def discover(submissions_dir: Path) -> tuple[list[Submission], dict[str, str]]:
     """Submissions under ``submissions_dir``, plus entries skipped with the reason."""
     found, skipped = [], {}
     for entry in sorted(submissions_dir.iterdir()):
-        learner = entry.name.removesuffix(".zip") if entry.is_file() else entry.name
+        learner = entry.name.removesuffix(".zip").removesuffix(".ipynb") if entry.is_file() else entry.name
         if entry.name.startswith(".") or entry.name.lower().startswith("readme"):
             continue
         if entry.is_symlink():
             skipped[entry.name] = "is a symbolic link; submissions must be real folders or archives"
-        elif not (entry.is_dir() or entry.suffix == ".zip"):
-            skipped[entry.name] = "is neither a folder nor a .zip archive made by `grade submit`"
+        elif not (entry.is_dir() or entry.suffix in (".zip", ".ipynb")):
+            skipped[entry.name] = ("is neither a folder, a .zip archive made by `grade submit`, nor a "
+                                   "notebook (.ipynb)")
         elif not LEARNER_ID.match(learner):
             skipped[entry.name] = "is not a usable learner id (letters, digits, '_', '.', '-'; at most 64)"
-        elif entry.is_dir() and not any((entry / name).exists() for name in EXERCISE_FILES):
-            skipped[learner] = f"holds none of the exercise files ({', '.join(EXERCISE_FILES)})"
+        elif entry.is_dir() and Submission(learner, entry).notebook is None and not any(
+                (entry / name).exists() for name in EXERCISE_FILES):
+            skipped[learner] = (f"holds none of the exercise files ({', '.join(EXERCISE_FILES)}) "
+                                "and not exactly one notebook (.ipynb)")
         else:
             found.append(Submission(learner, entry))
     duplicates = {s.learner for s in found if sum(t.learner == s.learner for t in found) > 1}
@@ -115,8 +130,13 @@ def discover(submissions_dir: Path) -> tuple[list[Submission], dict[str, str]]:
 
 
 @contextmanager
-def opened(submission: Submission) -> Iterator[Path]:
-    """The folder to grade: the submission itself, or a private extraction of its archive."""
+def opened(submission: Submission, notes: list[str] | None = None) -> Iterator[Path]:
+    """The folder to grade: the submission itself, a private extraction of its archive, or the
+    modules of its notebook's tagged cells (what reading them found is added to ``notes``)."""
+    if submission.notebook is not None:
+        with _notebook_modules(submission.notebook, notes if notes is not None else []) as folder:
+            yield folder
+        return
     if not submission.is_archive:
         yield submission.path
         return
@@ -131,10 +151,26 @@ def opened(submission: Submission) -> Iterator[Path]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+@contextmanager
+def _notebook_modules(path: Path, notes: list[str]) -> Iterator[Path]:
+    """A private folder holding the notebook's tagged cells as exercise files (nothing is executed)."""
+    modules = modules_from_notebook(read_notebook_file(path))
+    notes.extend(modules.notes)
+    scratch = Path(tempfile.mkdtemp(prefix="notebook-"))
+    try:
+        write_modules(modules, scratch)
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def grade_one(submission: Submission, checks: list[Check], sandbox: ForkServer, seed: int,
               preparer: Preparer = prepare) -> SubmissionResult:
-    with opened(submission) as folder:
-        return grade_submission(folder, submission.learner, checks, sandbox=sandbox, seed=seed, preparer=preparer)
+    notes: list[str] = []
+    with opened(submission, notes) as folder:
+        result = grade_submission(folder, submission.learner, checks, sandbox=sandbox, seed=seed, preparer=preparer)
+    result.notes[:0] = notes
+    return result
 
 
 # -- identities: what makes two gradings the same -------------------------------------------------
@@ -154,7 +190,14 @@ def content_hash(submission: Submission) -> str:
     is identified by its raw bytes, so its rejection is remembered too.
     """
     files: dict[str, bytes] = {}
-    if submission.is_archive:
+    if submission.notebook is not None:
+        raw = b""
+        try:
+            raw = read_notebook_file(submission.notebook)
+            files = {name: source.encode() for name, source in modules_from_notebook(raw).sources.items()}
+        except ArchiveError:
+            return "raw:" + hashlib.sha256(raw).hexdigest()
+    elif submission.is_archive:
         try:
             _, contents = read_submission(submission.path)
         except ArchiveError:

@@ -24,7 +24,7 @@ from grader.suites import select_checks
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = "grader/public_fixtures"
-GENERATED = {"README.md", "pyproject.toml", "requirements.txt"}
+GENERATED = {"README.md", "pyproject.toml", "requirements.txt", "exercises.ipynb"}
 SUITE_INFRASTRUCTURE = {"__init__.py", "base.py"}
 SEED = 20240501
 

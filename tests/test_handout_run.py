@@ -1,16 +1,7 @@
 """The handout works on its own: ``grade check`` and ``grade submit`` run where ``solutions/`` cannot be found.
 
-How the isolation is made sound. The repository's editable install puts ``grader``, ``exercises``
-and ``solutions`` on the path of the project's virtualenv through a ``.pth`` import hook, and the
-sandbox's fork-server starts ``python -I`` (which ignores ``PYTHONPATH``). So neither "the project's
-python with PYTHONPATH=handout" (the hook still finds the repository's ``solutions``) nor a bare
-``-S`` run (the fork-server would come from the repository) tests the handout. Instead each test
-module creates a fresh virtualenv without pip and writes two plain path lines into its
-site-packages: the project virtualenv's site-packages (for numpy, click, jinja2, sympy) and the
-handout folder. Path lines in a ``.pth`` file are added to ``sys.path`` but the ``.pth`` files inside
-those folders are not run, so the editable hook never loads: the interpreter sees the handout's
-``grader`` and no ``solutions``, also in the fork-server, which is what ``pip install -e .`` of the
-handout would give. Every command runs as ``python -I -m grader.cli`` with cwd = the handout.
+Every command runs as ``python -I -m grader.cli`` with cwd = the handout, in an interpreter that sees
+the handout and the libraries only (``handout_env``: why that isolation is sound).
 """
 from __future__ import annotations
 
@@ -19,7 +10,6 @@ import os
 import shutil
 import subprocess
 import sys
-import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -28,6 +18,7 @@ import pytest
 from grader.archive import extract_submission
 from grader.catalog import EXERCISE_FILES, EXERCISES
 from grader.handout import build_handout
+from handout_env import isolated_interpreter
 
 REPO = Path(__file__).resolve().parents[1]
 INDEX = "grader/public_fixtures/index.json"
@@ -41,14 +32,7 @@ def handout(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def python(tmp_path_factory, handout) -> Path:
     """A fresh interpreter that sees the handout and the libraries, and nothing of the repository."""
-    env_dir = tmp_path_factory.mktemp("venv") / "env"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env_dir)], check=True)
-    interpreter = env_dir / "bin" / "python"
-    purelib = subprocess.run([str(interpreter), "-I", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
-    (Path(purelib) / "libraries.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    (Path(purelib) / "handout.pth").write_text(f"{handout}\n")
-    return interpreter
+    return isolated_interpreter(tmp_path_factory.mktemp("venv") / "env", handout)
 
 
 def run(python: Path, cwd: Path, *args: str) -> subprocess.CompletedProcess:

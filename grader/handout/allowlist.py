@@ -21,6 +21,8 @@ SHIPPED = (
     "grader/engine.py",
     "grader/reference.py",      # imports solutions lazily; a handout never calls it
     "grader/fixtures.py",
+    "grader/local_check.py",
+    "grader/notebook/*.py",
     "grader/suites/__init__.py",
     "grader/suites/base.py",    # the Check dataclass only; no check is registered in it
     "grader/report/__init__.py",
@@ -36,6 +38,10 @@ SHIPPED = (
     "grader/cli/submit.py",
     "grader/cli/doctor.py",
     "templates/terminal.txt.j2",
+    "templates/notebook_check.html.j2",
+    "templates/_exercise_checks.html.j2",
+    "templates/_error_chart.svg.j2",
+    "templates/_style.css.j2",
     "exercises/*.py",
 )
 

@@ -1,8 +1,8 @@
 """Build a learner handout: allow-listed files, public check fixtures, a README and packaging.
 
 The steps, in order: choose the files (``allowlist``), prove they import only each other
-(``imports``), copy them, compute the public fixtures from ``solutions/``, write the README,
-``pyproject.toml`` and ``requirements.txt``. Everything is written into a temporary sibling folder
+(``imports``), copy them, compute the public fixtures from ``solutions/``, write the notebook
+(``notebook``), the README, ``pyproject.toml`` and ``requirements.txt``. Everything is written into a temporary sibling folder
 that replaces the target only when complete.
 """
 from __future__ import annotations
@@ -21,12 +21,14 @@ from grader.engine import prepare
 from grader.fixtures import DEFAULT_DIR, INDEX_NAME, write_fixtures
 from grader.handout.allowlist import AllowListError, shipped_files
 from grader.handout.imports import missing_imports
+from grader.handout.notebook import write_notebook
 from grader.suites import select_checks
 
 REPO_ROOT = Path(grader.__file__).resolve().parents[1]
 FIXTURE_DIR = str(DEFAULT_DIR.relative_to(REPO_ROOT))  # grader/public_fixtures
 README_TEMPLATE = Path(__file__).with_name("learner_readme.md")
-DEPENDENCIES = ("numpy", "click", "jinja2", "sympy", "pyseccomp")  # what the shipped modules import
+DEPENDENCIES = ("numpy", "click", "jinja2", "sympy", "pyseccomp",  # what the shipped modules import
+                "nbformat", "ipykernel")  # the notebook: reading it, and a kernel to run it in
 
 
 class HandoutError(RuntimeError):
@@ -63,6 +65,7 @@ def build_handout(out: Path, *, seed: int | None = None, repo: Path = REPO_ROOT,
             shutil.copyfile(repo / relative, staging / relative)
         checks = select_checks(visibilities=("public",))
         write_fixtures([prepare(check, seed) for check in checks], staging / FIXTURE_DIR)
+        write_notebook(repo, staging)
         (staging / "README.md").write_text(learner_readme(), encoding="utf-8")
         dependencies = _dependencies(repo)
         (staging / "pyproject.toml").write_text(pyproject(dependencies), encoding="utf-8")

@@ -77,10 +77,15 @@ def render_markdown(result: SubmissionResult) -> str:
     return shared_environment(autoescape=False).get_template("report.md.j2").render(**_context(result))
 
 
-def render_html(result: SubmissionResult) -> str:
+def _html_context(result: SubmissionResult) -> dict:
+    """``_context`` plus the error-over-time chart of each check that did not pass."""
     context = _context(result)
     context["charts"] = {c.check_id: plots.error_over_time_chart(c) for c in result.checks if c.status != "passed"}
-    return shared_environment(autoescape=True).get_template("report.html.j2").render(**context)
+    return context
+
+
+def render_html(result: SubmissionResult) -> str:
+    return shared_environment(autoescape=True).get_template("report.html.j2").render(**_html_context(result))
 
 
 def render_json(result: SubmissionResult, data: dict[str, Any] | None = None) -> str:
@@ -148,3 +153,12 @@ def write_class_summary(results: Iterable[SubmissionResult], out_dir: Path, fail
     markdown = shared_environment(autoescape=False).get_template("summary.md.j2").render(**context)
     (out_dir / "summary.md").write_text(markdown, encoding="utf-8")
     return out_dir / "index.html"
+
+
+def render_notebook_html(result: SubmissionResult | None, *, note: str = "", problems: list[str] | None = None) -> str:
+    """One ``check`` in a notebook: the checks of ``result`` as in ``report.html`` (charts included),
+    as a fragment whose styles apply inside it only. ``result`` is None when nothing could be graded."""
+    context = (_html_context(result) if result is not None
+               else {"result": None, "groups": {}, "totals": {}, "charts": {}})
+    return shared_environment(autoescape=True).get_template("notebook_check.html.j2").render(
+        **context, public_note=note, problems=problems or [])
