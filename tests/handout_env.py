@@ -13,6 +13,7 @@ in the fork-server, which is what ``pip install -e .`` of the handout would give
 """
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import sysconfig
@@ -28,3 +29,11 @@ def isolated_interpreter(env_dir: Path, handout: Path) -> Path:
     (Path(purelib) / "libraries.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     (Path(purelib) / "handout.pth").write_text(f"{handout}\n")
     return interpreter
+
+
+def solved_cell(repo: Path, module: str) -> str:
+    """The reference of ``module`` as a learner's notebook cell would hold it: the ``%%exercise`` line,
+    then the code with its imports pointed at ``exercises`` (what a learner who solved it would type)."""
+    code = re.sub(r"^from \.(\w+) import", r"from exercises.\1 import",
+                  (repo / "solutions" / f"{module}.py").read_text(), flags=re.MULTILINE)
+    return f"%%exercise {module}\n{code}"

@@ -8,7 +8,6 @@ who solved everything would have typed.
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ from nbclient import NotebookClient
 from grader.catalog import EXERCISES
 from grader.handout import build_handout
 from grader.handout.notebook import NOTEBOOK_NAME
-from handout_env import isolated_interpreter
+from handout_env import isolated_interpreter, solved_cell
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -49,12 +48,6 @@ def monkeypatch_module():
         yield patch
 
 
-def solved(module: str) -> str:
-    """The reference of ``module`` written as a learner's cell would be: imports from ``exercises``."""
-    return re.sub(r"^from \.(\w+) import", r"from exercises.\1 import",
-                  (REPO / "solutions" / f"{module}.py").read_text(), flags=re.MULTILINE)
-
-
 def run_notebook(notebook, handout: Path, kernel_name: str):
     NotebookClient(notebook, kernel_name=kernel_name, timeout=300, startup_timeout=120,
                    resources={"metadata": {"path": str(handout)}}).execute()
@@ -73,7 +66,7 @@ def executed(handout, kernel_name):
     for cell in notebook.cells:
         for module in EXERCISES:
             if f"exercise:{module}" in cell.metadata.get("tags", []):
-                cell.source = f"%%exercise {module}\n{solved(module)}"
+                cell.source = solved_cell(REPO, module)
     return run_notebook(notebook, handout, kernel_name)
 
 
@@ -103,15 +96,16 @@ def test_the_executed_notebook_grades_in_full_as_a_learners_ipynb(executed, tmp_
 
 
 def test_a_wrong_cell_shows_the_feedback_and_the_error_chart(handout, kernel_name):
-    wrong_gru = solved("gru").replace("return (1.0 - z) * h_prev + z * h_tilde", "return z * h_prev + (1.0 - z) * h_tilde")
-    assert wrong_gru != solved("gru")
+    wrong_gru = solved_cell(REPO, "gru").replace("return (1.0 - z) * h_prev + z * h_tilde",
+                                                 "return z * h_prev + (1.0 - z) * h_tilde")
+    assert wrong_gru != solved_cell(REPO, "gru")
     notebook = nbformat.read(handout / NOTEBOOK_NAME, as_version=4)
     for cell in notebook.cells:
         tags = cell.metadata.get("tags", [])
         if "exercise:gates" in tags:
-            cell.source = f"%%exercise gates\n{solved('gates')}"
+            cell.source = solved_cell(REPO, "gates")
         if "exercise:gru" in tags:
-            cell.source = f"%%exercise gru\n{wrong_gru}"
+            cell.source = wrong_gru
     keep = [c for c in notebook.cells if c.cell_type == "markdown" or
             set(c.metadata.get("tags", [])) & {"setup", "exercise:gates", "exercise:gru", "check:gru"}]
     notebook.cells = keep

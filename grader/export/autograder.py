@@ -36,7 +36,8 @@ def locate_submission(upload: Path) -> Located:
     """The learner's exercise files in a Gradescope upload.
 
     Accepted, in this order: exercise files at the top of the upload; a single ``.zip`` made by
-    ``grade submit``; exercise files in exactly one sub-folder (e.g. ``exercises/``).
+    ``grade submit``; a single notebook (``.ipynb``, graded from its tagged cells); exercise files in
+    exactly one sub-folder (e.g. ``exercises/``).
     """
     if not upload.is_dir():
         raise SubmissionNotFound(f"the submission folder {upload} does not exist")
@@ -45,12 +46,16 @@ def locate_submission(upload: Path) -> Located:
     archives = sorted(p for p in upload.iterdir() if p.suffix == ".zip" and p.is_file())
     if len(archives) == 1:
         return Located(archives[0], True)
+    notebooks = sorted(p for p in upload.iterdir() if p.suffix == ".ipynb" and p.is_file() and not p.is_symlink())
+    if len(notebooks) == 1:
+        return Located(notebooks[0], False)
     folders = [p for p in upload.iterdir() if p.is_dir() and not p.is_symlink()
                and any((p / name).is_file() for name in EXERCISE_FILES)]
     if len(folders) == 1:
         return Located(folders[0], False)
     raise SubmissionNotFound("no exercise files were found: upload the files "
-                             f"({', '.join(EXERCISE_FILES)}) or the .zip made by `grade submit`")
+                             f"({', '.join(EXERCISE_FILES)}), the .zip made by `grade submit`, or your "
+                             "notebook (.ipynb)")
 
 
 def render_script(name: str, **context) -> str:
