@@ -26,6 +26,7 @@ verify: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/sandbox_overhead.py
 	$(BIN)/python benchmarks/batch_throughput.py --sizes 100 1000
+	$(BIN)/python benchmarks/check_latency.py --runs 20
 
 clean:
 	rm -rf $(VENV) demo-results
