@@ -28,8 +28,8 @@ from typing import Any, Callable
 import numpy as np
 
 from grader.compare import compare_array, error_over_time
-from grader.judge import Prepared
-from grader.misconceptions.match import find_misconception
+from grader.judge import Prepared, fp_warnings
+from grader.misconceptions.match import candidates, find_misconception, replaced_on_path
 from grader.model import CheckResult
 from grader.reference import expected_value
 from grader.sandbox.client import Call, Outcome, RunCalls, SandboxFailure
@@ -54,6 +54,14 @@ def _cell_inputs(args: tuple, rng: np.random.Generator) -> tuple:
     return (c_prev, f, i, rng.uniform(-0.9, 0.9, size=c_prev.shape))
 
 
+def _large_positive(args: tuple, rng: np.random.Generator) -> tuple:
+    return (np.array([800.0, 1e3, 1e4]),)
+
+
+def _large_negative(args: tuple, rng: np.random.Generator) -> tuple:
+    return (np.array([-800.0, -1e3, -1e4]),)
+
+
 def _hidden_inputs(args: tuple, rng: np.random.Generator) -> tuple:
     c_prev = args[2]
     return (rng.uniform(0.1, 0.9, size=c_prev.shape), rng.uniform(-2.0, 2.0, size=c_prev.shape))
@@ -65,7 +73,10 @@ PIECES: dict[str, list[tuple[str, str, Callable[[tuple, np.random.Generator], tu
     "lstm_cell": [("forget_gate", "f", _same), ("input_gate", "i", _same), ("output_gate", "o", _same),
                   ("candidate_cell", "c~", _same), ("cell_update", "c", _cell_inputs),
                   ("hidden_state", "h", _hidden_inputs)],
+    # which side of zero the learner's own sigmoid overflows on (only for the overflow check)
+    "sigmoid": [("sigmoid", "a ≫ 0", _large_positive), ("sigmoid", "a ≪ 0", _large_negative)],
 }
+OVERFLOW_FORMS = ("naive_sigmoid_overflow", "where_evaluates_both_branches")
 COMBINED = {"gru_cell": "h = (1 − z) ⊙ h_prev + z ⊙ h~ from your r, z and h~",
             "lstm_cell": "the step wires them together: each gate reads (x, h_prev), then c and h"}
 
@@ -91,18 +102,35 @@ def diagnose(prepared: list[Prepared], outcomes: list[list[Outcome]], results: l
                if r.status != "passed" and r.details.get("error_kind") not in UNEXPLAINED_ERRORS]
     probes = [probe for item, learner, _ in failing for probe in _plan(item, learner)]
     answers = _run_probes(probes, run_calls)
+    passing = _passing_functions(prepared, results, [(p, answers.get(id(p))) for p in probes])
     named: list[str] = []  # misconception ids named so far in this submission, first-named first
     for item, learner, result in failing:
         try:
             mine = [(probe, answers.get(id(probe))) for probe in probes if probe.item is item]
-            _explain(item, learner, result, mine, named)
+            _explain(item, learner, result, mine, named, passing)
         except Exception as exc:  # noqa: BLE001 - feedback extras must never cost a grade
             result.details["diagnosis_error"] = f"{type(exc).__name__}: {exc}"
 
 
+def _passing_functions(prepared: list[Prepared], results: list[CheckResult], probes: list) -> set[str]:
+    """The contract functions with evidence that the learner's own version is right: every check of
+    the function in this run passed, or every localisation probe of it agreed with the reference."""
+    verdicts: dict[str, list[bool]] = {}
+    for item, result in zip(prepared, results):
+        verdicts.setdefault(item.check.function, []).append(result.status == "passed")
+    by_probe: dict[str, list[bool]] = {}
+    for probe, outcome in probes:
+        if probe.function != probe.item.check.function:  # a piece of a cell, not the cell itself
+            agreed = _agrees(probe, outcome, probe.label, probe.item.check.tolerance)
+            if agreed is not None:
+                by_probe.setdefault(probe.function, []).append(agreed)
+    return ({f for f, oks in verdicts.items() if all(oks)}
+            | {f for f, oks in by_probe.items() if all(oks) and f not in verdicts})
+
+
 def _plan(item: Prepared, learner: list[Outcome]) -> list[Probe]:
     check, args = item.check, item.cases[0] if item.cases else ()
-    cell_pieces = check.function in PIECES
+    cell_pieces = check.function in PIECES and (check.function != "sigmoid" or check.forbid_fp_warnings)
     layers = check.function in LAYERED and len(args[1]) > 1 and learner and learner[0].ok
     return [Probe(item, *planned) for planned in _planned(item)] if cell_pieces or layers else []
 
@@ -156,14 +184,23 @@ def _run_probes(probes: list[Probe], run_calls: RunCalls) -> dict[int, Outcome]:
 
 
 def _explain(item: Prepared, learner: list[Outcome], result: CheckResult, probes: list,
-             named: list[str]) -> None:
-    """Localise and match one failing check; a newly named misconception is appended to ``named``."""
-    lines = []
-    if item.check.function in PIECES and probes:
+             named: list[str], passing: set[str] = frozenset()) -> None:
+    """Localise and match one failing check; a newly named misconception is appended to ``named``.
+
+    A misconception that replaces a function in ``passing`` (the learner's own version of it is
+    right) on this check's path is never named."""
+    lines, exclude = [], set()
+    if item.check.function == "sigmoid" and probes:
+        line, exclude = _overflow_side(probes)
+        lines.append(line)
+    elif item.check.function in PIECES and probes:
         lines.append(_pieces_text(item, probes, result))
     elif item.check.function in LAYERED and len(item.cases[0][1]) > 1 and learner and learner[0].ok:
         lines.append(_layers_text(item, learner[0], probes, result))
-    misconception = find_misconception(item, learner, named)
+    if item.check.kind == "array":  # a count formula is often written inline, not through its helper
+        exclude |= {m.id for m in candidates(item.check.function)
+                    if set(m.contract_functions) & passing and replaced_on_path(m, item) & passing}
+    misconception = find_misconception(item, learner, named, exclude)
     if misconception is not None:
         if misconception.id not in named:
             named.append(misconception.id)
@@ -176,6 +213,30 @@ def _agrees(probe: Probe, outcome: Outcome | None, label: str, tolerance) -> boo
     if outcome is None or (not outcome.ok and outcome.kind in UNEXPLAINED_ERRORS):
         return None
     return outcome.ok and compare_array(label, probe.expected, outcome.value, tolerance).ok
+
+
+def _overflow_side(probes: list) -> tuple[str, set[str]]:
+    """What the learner's sigmoid does on large positive and on large negative inputs alone, and the
+    overflow misconceptions that this rules out (the warning of the check itself says neither)."""
+    (positive, pos_out), (negative, neg_out) = probes
+    if pos_out is None or neg_out is None:
+        return "", set()
+    tolerance = positive.item.check.tolerance
+    right = all(_agrees(p, o, "σ(a)", tolerance) for p, o in probes)
+    warns = {p.label: bool(o.ok and fp_warnings(o)) for p, o in probes}
+    if not right:
+        return ("On large |a| alone your sigmoid returns wrong or non-finite values: "
+                "σ(1e4) must be 1 and σ(−1e4) must be 0.", set(OVERFLOW_FORMS))
+    sides = [label for label, warned in warns.items() if warned]
+    if not sides:
+        return "", set(OVERFLOW_FORMS)
+    text = (f"Your sigmoid gives the right values but NumPy warns on {' and on '.join(sides)} "
+            "(tried one side at a time).")
+    if warns[positive.label] and warns[negative.label]:
+        return text, {"naive_sigmoid_overflow"}
+    if warns[negative.label]:
+        return text, {"where_evaluates_both_branches"}
+    return text, set(OVERFLOW_FORMS)
 
 
 def _pieces_text(item: Prepared, probes: list, result: CheckResult) -> str:

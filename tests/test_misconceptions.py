@@ -38,7 +38,8 @@ def test_the_library_has_every_required_misconception_with_feedback():
     for m in ALL:
         assert re.fullmatch(r"[a-z]+(_[a-z0-9]+)+", m.id), m.id
         assert m.targets and m.patches
-        assert m.message.startswith("This matches a known mix-up: ") and "The course uses " in m.message
+        opening = "This matches another source's convention: " if m.convention else "This matches a known mix-up: "
+        assert m.message.startswith(opening) and "The course uses " in m.message
 
 
 def test_targets_list_every_function_a_variant_changes():
@@ -170,6 +171,7 @@ def test_reports_show_the_likely_cause_and_a_plot_per_direction(sandbox, tmp_pat
     assert "**Likely cause** (`backward_not_reversed`)" in markdown
     assert "<strong>Likely cause:</strong>" in html and 'class="plot"' in html
     assert terminal.count("This matches a known mix-up") == sum("misconception" in c.details for c in result.checks)
+    assert "another source's convention" not in terminal
 
 
 def test_the_sample_learner_with_classic_mistakes_gets_each_one_named(sandbox):

@@ -6,6 +6,11 @@ stays the reference's, so a patched cell spreads into the sequences, stacks and 
 layers built on it, exactly as a learner's mistake does. ``targets`` lists the contract functions
 whose outputs the variant changes; the feedback says what the variant computes (``mixup``), the
 course's equation it violates (``equation``) and how to fix it (``fix``).
+
+Some variants are not mistakes but another source's *convention* for the same model (Dive into Deep
+Learning's keep-gate GRU, PyTorch's reset after the product, summing the two directions). Those
+carry ``convention`` (who writes it so, and the one-line conversion) and their feedback says so
+instead of calling it a mix-up; the contract still grades them wrong.
 """
 from __future__ import annotations
 
@@ -31,11 +36,20 @@ class Misconception:
     mixup: str
     equation: str
     fix: str
+    convention: str = ""  # e.g. "Dive into Deep Learning, Cho et al. 2014 and ONNX write it so; …"
 
     @property
     def message(self) -> str:
         """The learner-facing "likely cause", in the course's notation."""
+        if self.convention:
+            return (f"This matches another source's convention: {self.mixup} ({self.convention}).\n"
+                    f"The course uses {self.equation}: {self.fix}.")
         return f"This matches a known mix-up: {self.mixup}.\nThe course uses {self.equation}: {self.fix}."
+
+    @property
+    def contract_functions(self) -> tuple[str, ...]:
+        """The public contract functions this variant replaces (``"lstm.cell_update"`` → ``"cell_update"``)."""
+        return tuple(key.split(".")[1] for key in self.patches if not key.split(".")[1].startswith("_"))
 
 
 _REGISTRY: dict[str, Misconception] = {}

@@ -43,9 +43,38 @@ def bidirectional_one_parameter_set(xs, params_fwd, params_bwd, cell):
     return np.concatenate([_layer_forward(xs, params_fwd, cell)[0], hs_bwd], axis=-1)
 
 
-def _bidirectional(id_, function, mixup, fix):
+def bidirectional_concatenated_on_batch(xs, params_fwd, params_bwd, cell):
+    xs = np.asarray(xs, dtype=np.float64)
+    hs_bwd, _ = _layer_forward(xs, params_bwd, cell, reverse=True)
+    return np.concatenate([_layer_forward(xs, params_fwd, cell)[0], hs_bwd], axis=1)
+
+
+def bidirectional_concatenated_on_time(xs, params_fwd, params_bwd, cell):
+    xs = np.asarray(xs, dtype=np.float64)
+    hs_bwd, _ = _layer_forward(xs, params_bwd, cell, reverse=True)
+    return np.concatenate([_layer_forward(xs, params_fwd, cell)[0], hs_bwd], axis=0)
+
+
+def bidirectional_flipping_batch_twice(xs, params_fwd, params_bwd, cell):
+    xs = np.asarray(xs, dtype=np.float64)
+    hs_bwd, _ = _layer_forward(xs[:, ::-1], params_bwd, cell)
+    return np.concatenate([_layer_forward(xs, params_fwd, cell)[0], hs_bwd[:, ::-1]], axis=-1)
+
+
+def bidirectional_flipping_batch(xs, params_fwd, params_bwd, cell):
+    xs = np.asarray(xs, dtype=np.float64)
+    hs_bwd, _ = _layer_forward(xs[:, ::-1], params_bwd, cell)
+    return np.concatenate([_layer_forward(xs, params_fwd, cell)[0], hs_bwd], axis=-1)
+
+
+def _bidirectional(id_, function, mixup, fix, convention=""):
     return Misconception(id_, "bidirectional", {"bidirectional.bidirectional_forward": function}, BIDIRECTIONAL,
-                         mixup=mixup, equation="h_t = [→h_t ; ←h_t], both halves belonging to the same t", fix=fix)
+                         mixup=mixup, equation="h_t = [→h_t ; ←h_t], both halves belonging to the same t", fix=fix,
+                         convention=convention)
+
+
+TIME_IS_AXIS_0 = ("xs is time-major, (T, N, d): time is axis 0 (CS231n's layers are batch-major, (N, T, D), "
+                  "where time is axis 1); flip time with xs[::-1] or np.flip(xs, axis=0)")
 
 
 register(
@@ -58,11 +87,26 @@ register(
     _bidirectional("sum_directions", bidirectional_summed,
                    "h_t = →h_t + ←h_t, summing the directions into H units",
                    "concatenate the two directions along the last axis (np.concatenate(…, axis=-1)), "
-                   "which gives 2H units"),
+                   "which gives 2H units",
+                   convention="summing is a legitimate way to combine the directions, which the course notes "
+                              "allow (as does Keras' Bidirectional(merge_mode='sum')), but this contract asks "
+                              "for the concatenation"),
     _bidirectional("backward_from_forward_state", bidirectional_backward_from_forward,
                    "the backward pass starts from the forward pass's last state →h_T",
                    "the backward pass is a separate RNN: it starts from ←h_{T+1} = 0"),
     _bidirectional("reuse_forward_params", bidirectional_one_parameter_set,
                    "the backward pass runs with params_fwd",
                    "each direction has its own parameters: the backward pass uses params_bwd"),
+    _bidirectional("concat_batch_axis", bidirectional_concatenated_on_batch,
+                   "the two directions joined on axis 1, the batch axis, giving shape (T, 2N, H)",
+                   "join them on the last axis, np.concatenate([hs_fwd, hs_bwd], axis=-1), giving (T, N, 2H)"),
+    _bidirectional("concat_time_axis", bidirectional_concatenated_on_time,
+                   "the two directions joined on axis 0, the time axis, giving shape (2T, N, H)",
+                   "join them on the last axis, np.concatenate([hs_fwd, hs_bwd], axis=-1), giving (T, N, 2H)"),
+    _bidirectional("backward_reads_forward", bidirectional_flipping_batch_twice,
+                   "the backward pass reads x_1 … x_T, in forward order (flipping axis 1, the batch axis, "
+                   "in and out changes nothing)", TIME_IS_AXIS_0),
+    _bidirectional("flip_batch_axis", bidirectional_flipping_batch,
+                   "the backward pass reads the batch rows in reverse (xs[:, ::-1]) instead of the time steps",
+                   TIME_IS_AXIS_0),
 )

@@ -19,6 +19,11 @@ def naive_sigmoid(a):
     return 1.0 / (1.0 + np.exp(-np.asarray(a, dtype=np.float64)))
 
 
+def two_branch_sigmoid(a):
+    a = np.asarray(a, dtype=np.float64)
+    return np.where(a >= 0, 1.0 / (1.0 + np.exp(-a)), np.exp(a) / (1.0 + np.exp(a)))
+
+
 def untransposed_gate(x, h_prev, W, U, b):
     return sigmoid(x @ W + h_prev @ U + b)
 
@@ -61,6 +66,13 @@ register(
         mixup="σ(a) = 1 / (1 + e^(−a)) evaluated as written, so e^(−a) overflows to inf for large negative a",
         equation="σ(a) = 1 / (1 + e^(−a)) computed from e = e^(−|a|), which never overflows",
         fix="use 1 / (1 + e) where a ≥ 0 and e / (1 + e) where a < 0"),
+    Misconception(
+        "where_evaluates_both_branches", "gates", {"gates.sigmoid": two_branch_sigmoid}, ("sigmoid",),
+        mixup="np.where(a ≥ 0, 1 / (1 + e^(−a)), e^a / (1 + e^a)): the right two forms, but np.where "
+              "evaluates both for every element, so e^(−a) and e^a overflow where they are not used",
+        equation="σ(a) computed from e = e^(−|a|), which never overflows",
+        fix="compute e = np.exp(-np.abs(a)) once, then np.where(a >= 0, 1 / (1 + e), e / (1 + e)): "
+            "both branches are then safe to evaluate"),
     Misconception(
         "untransposed_weights", "gates",
         {"gates.gate": untransposed_gate, "vanilla.rnn_cell": untransposed_rnn_cell,

@@ -8,6 +8,16 @@ from grader.misconceptions.base import LSTM_USERS, Misconception, register
 from solutions.lstm import candidate_cell, cell_update, forget_gate, hidden_state, input_gate, output_gate
 
 
+def lstm_cell_returning_c_first(x, h_prev, c_prev, params):
+    f, i = forget_gate(x, h_prev, params), input_gate(x, h_prev, params)
+    c = cell_update(c_prev, f, i, candidate_cell(x, h_prev, params))
+    return c, hidden_state(output_gate(x, h_prev, params), c)
+
+
+def input_gate_with_forget_weights(x, h_prev, params):
+    return forget_gate(x, h_prev, params)
+
+
 def cell_update_swapped(c_prev, f, i, c_tilde):
     return i * c_prev + f * c_tilde
 
@@ -40,4 +50,16 @@ register(
         mixup="h = o ⊙ tanh(c_prev), computed from the cell before this step's update",
         equation="c = f ⊙ c_prev + i ⊙ c~, then h = o ⊙ tanh(c)",
         fix="update the cell first and expose the new cell c"),
+    Misconception(
+        "return_c_before_h", "lstm", {"lstm.lstm_cell": lstm_cell_returning_c_first}, LSTM_USERS,
+        mixup="lstm_cell returns (c, h), the pair in the wrong order",
+        equation="lstm_cell(x, h_prev, c_prev, params) returns (h, c)",
+        fix="return h first and c second, as the contract's table says (and unpack h, c = lstm_cell(…) "
+            "the same way wherever you call it)"),
+    Misconception(
+        "input_gate_forget_weights", "lstm", {"lstm.input_gate": input_gate_with_forget_weights},
+        ("input_gate", *LSTM_USERS),
+        mixup="i = σ(x W_fᵀ + h_prev U_fᵀ + b_f), the input gate computed with the forget gate's weights",
+        equation="i = σ(x W_iᵀ + h_prev U_iᵀ + b_i)",
+        fix="each gate has its own weights: the input gate uses params['W_i'], params['U_i'] and params['b_i']"),
 )

@@ -1,10 +1,12 @@
 """Does a learner's output on a failing check match a known misconception?
 
 A misconception matches when its variant, run on the check's own cases, loses points on the check
-(it is visible on these inputs) and the learner's outcomes agree with the variant's: the same
-values within the check's tolerance (judged exactly as a grade is, with the variant's values as
-the expected ones), the same overflow warnings where the check forbids them, or the same error
-(exception type and text, e.g. a matmul shape mismatch) at the same case.
+(it is visible on these inputs) and the learner's outcomes agree with the variant's on values: the
+same values within the check's tolerance (judged exactly as a grade is, with the variant's values
+as the expected ones) and the same overflow warnings where the check forbids them. An error never
+matches, not even the same exception text: many different mistakes end in the same matmul shape
+error, so an exception is no evidence of which one it was. The caller may ``exclude`` ids it has
+evidence against (e.g. a variant whose replaced function passes its own checks).
 
 A variant none of whose replaced functions the reference ever calls on the cases (say the GRU's
 patches on a stack of LSTM layers) runs exactly as the reference does: the variant is the reference
@@ -29,7 +31,7 @@ import sys
 import threading
 import types
 from collections import OrderedDict
-from typing import Sequence
+from typing import Collection, Sequence
 
 from grader.judge import Prepared, fp_warnings, judge
 from grader.misconceptions import Misconception, for_function
@@ -43,16 +45,20 @@ MAX_CACHED_RUNS = 2048
 _RUNS_LOCK = threading.Lock()
 
 
-def find_misconception(item: Prepared, learner: list[Outcome],
-                       preferred: Sequence[str] = ()) -> Misconception | None:
+def find_misconception(item: Prepared, learner: list[Outcome], preferred: Sequence[str] = (),
+                       exclude: Collection[str] = ()) -> Misconception | None:
     """The first misconception whose variant reproduces ``learner`` on ``item``: those whose ids are in
-    ``preferred`` first (in that order), then the others in catalogue order."""
+    ``preferred`` first (in that order), then the others in catalogue order; ids in ``exclude`` never."""
+    if _first_error(learner, 1 if item.check.kind == "symbolic" else 0) is not None:
+        return None
     digest = item.cases_digest
     entry_point = f"{item.check.exercise}.{item.check.function}"
     reference: list | None = None
     # Only a cell type among the arguments leaves whole modules unused; else tracing costs more than it saves.
     by_cell = any(isinstance(arg, str) and arg in CELL_TYPES for args in item.cases for arg in args)
     for misconception in candidates(item.check.function, preferred):
+        if misconception.id in exclude:
+            continue
         if not by_cell or entry_point in misconception.patches:
             entry = _cached_run(misconception, item, digest)
         else:
@@ -66,6 +72,14 @@ def find_misconception(item: Prepared, learner: list[Outcome],
         if same_outcomes(item, learner, entry[0]) and _visible(item, entry):
             return misconception
     return None
+
+
+def replaced_on_path(misconception: Misconception, item: Prepared) -> set[str]:
+    """The contract functions that ``misconception`` replaces and that the reference calls on ``item``'s
+    cases (e.g. ``cell_update`` for an LSTM stack, not ``stacked_forward`` for a bidirectional stack)."""
+    called = _reference_entry(item, item.cases_digest)[2]
+    return {key.split(".")[1] for key in misconception.patches
+            if key.split(".")[1] in misconception.contract_functions and _code_of(key) in called}
 
 
 def candidates(function: str, preferred: Sequence[str] = ()) -> list[Misconception]:
@@ -153,11 +167,8 @@ def _visible(item: Prepared, entry: list) -> bool:
 
 def same_outcomes(item: Prepared, learner: list[Outcome], run: VariantRun) -> bool:
     start = 1 if item.check.kind == "symbolic" else 0  # judge falls back to the grid when symbols fail
-    learner_error, variant_error = _first_error(learner, start), _first_error(run.outcomes, start)
-    if learner_error or variant_error:
-        return (learner_error is not None and variant_error is not None and learner_error[0] == variant_error[0]
-                and learner_error[1].kind == variant_error[1].kind == "exception"
-                and _head(learner_error[1].message) == _head(variant_error[1].message))
+    if _first_error(learner, start) or _first_error(run.outcomes, start):
+        return False  # an exception is no evidence of which mistake raised it
     check = dataclasses.replace(item.check, forbid_fp_warnings=False)
     if judge(dataclasses.replace(item, check=check, expected=run.raw), learner, verdict_only=True).status != "passed":
         return False
@@ -168,7 +179,3 @@ def same_outcomes(item: Prepared, learner: list[Outcome], run: VariantRun) -> bo
 
 def _first_error(outcomes: list[Outcome], start: int) -> tuple[int, Outcome] | None:
     return next(((k, o) for k, o in enumerate(outcomes) if k >= start and not o.ok), None)
-
-
-def _head(message: str) -> str:
-    return message.strip().splitlines()[0] if message.strip() else ""

@@ -50,3 +50,32 @@ register(
         fix="each layer has its own state over time and starts from zero; layers talk to each other only "
             "through h_t^(ℓ−1), the input of layer ℓ"),
 )
+
+
+def stacked_sharing_upper_params(xs, layers, cell):
+    hs, finals = np.asarray(xs, dtype=np.float64), []
+    for depth in range(len(layers)):
+        hs, final = _layer_forward(hs, layers[min(depth, 1)], cell)
+        finals.append(final)
+    return hs, finals
+
+
+def deep_bidirectional_sharing_upper_params(xs, layers, cell):
+    hs = np.asarray(xs, dtype=np.float64)
+    for depth in range(len(layers)):
+        params_fwd, params_bwd = layers[min(depth, 1)]
+        hs = bidirectional_forward(hs, params_fwd, params_bwd, cell)
+    return hs
+
+
+register(
+    Misconception(
+        "share_upper_layer_params", "stacked",
+        {"stacked.stacked_forward": stacked_sharing_upper_params,
+         "bidirectional.deep_bidirectional_forward": deep_bidirectional_sharing_upper_params},
+        ("stacked_forward", "deep_bidirectional_forward"),
+        mixup="every layer ℓ ≥ 2 runs with layer 2's parameters, layers[1]",
+        equation="layer ℓ uses its own parameters layers[ℓ − 1]",
+        fix="index the parameters by the loop's layer (for params in layers: …), so a stack of three "
+            "layers uses three different dicts"),
+)

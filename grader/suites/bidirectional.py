@@ -18,10 +18,12 @@ def _single(cell: str, *, T=None, N=None):
     return make
 
 
-def _deep(cell: str, num_layers: int, *, T=None):
+def _deep(cell: str, num_layers: int, *, T=None, wide_input=False):
+    """``wide_input``: d = 2H, so a layer fed the wrong sequence still fits and shows as wrong values."""
     def make(rng):
         s = gen.draw_sizes(rng, T=T)
-        return (gen.inputs(rng, s.T, s.N, s.d), gen.bidirectional_layers(rng, cell, s.d, s.H, num_layers), cell)
+        d = 2 * s.H if wide_input else s.d
+        return (gen.inputs(rng, s.T, s.N, d), gen.bidirectional_layers(rng, cell, d, s.H, num_layers), cell)
     return make
 
 
@@ -40,4 +42,6 @@ register(
           outputs=("hs",), axes=AXES, hint=DEEP_HINT),
     Check("bidirectional", "deep_bidirectional_forward", "three LSTM bidirectional layers", 2, _deep("lstm", 3),
           outputs=("hs",), axes=AXES, hint=DEEP_HINT),
+    Check("bidirectional", "deep_bidirectional_forward", "two vanilla bidirectional layers, input size 2H", 1,
+          _deep("rnn", 2, wide_input=True), outputs=("hs",), axes=AXES, hint=DEEP_HINT),
 )

@@ -8,9 +8,10 @@ HINT = ("Layer 1 reads xs; layer ℓ ≥ 2 reads the whole output sequence of la
         "(h_t^(ℓ−1) is its input at time t). Every layer starts from a zero state.")
 
 
-def _stack(cell: str, num_layers: int, *, T=None, N=None):
+def _stack(cell: str, num_layers: int, *, T=None, N=None, square=False):
+    """``square``: d = H, so a layer fed the wrong sequence still fits and shows as wrong values."""
     def make(rng):
-        s = gen.draw_sizes(rng, T=T, N=N)
+        s = gen.draw_sizes(rng, T=T, N=N, square=square)
         return (gen.inputs(rng, s.T, s.N, s.d), gen.stacked_layers(rng, cell, s.d, s.H, num_layers), cell)
     return make
 
@@ -27,4 +28,8 @@ register(
           outputs=OUTPUTS, axes=AXES, hint=HINT),
     Check("stacked", "stacked_forward", "three vanilla layers, N = 1", 1, _stack("rnn", 3, N=1),
           outputs=OUTPUTS, axes=AXES, hint=HINT),
+    Check("stacked", "stacked_forward", "three GRU layers, each with its own parameters", 2, _stack("gru", 3),
+          visibility="public", outputs=OUTPUTS, axes=AXES, hint=HINT),
+    Check("stacked", "stacked_forward", "two LSTM layers, input size = hidden size", 1,
+          _stack("lstm", 2, square=True), outputs=OUTPUTS, axes=AXES, hint=HINT),
 )
