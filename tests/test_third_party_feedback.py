@@ -411,7 +411,7 @@ def test_upper_layers_sharing_one_dict_are_named_on_the_public_three_layer_stack
                                                                                 monkeypatch):
     result = _graded(make_submission, sandbox, monkeypatch, {"stacked.py": SHARED_UPPER}, ["stacked"])
     public = next(c for c in result.checks if c.visibility == "public" and c.status != "passed")
-    assert public.name == "three GRU layers, each with its own parameters"
+    assert public.name == "a GRU stack three layers deep"
     assert public.details["misconception"]["id"] == "share_upper_layer_params"
     assert public.details["first_bad_layer"] == 3
 

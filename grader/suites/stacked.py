@@ -28,7 +28,7 @@ register(
           outputs=OUTPUTS, axes=AXES, hint=HINT),
     Check("stacked", "stacked_forward", "three vanilla layers, N = 1", 1, _stack("rnn", 3, N=1),
           outputs=OUTPUTS, axes=AXES, hint=HINT),
-    Check("stacked", "stacked_forward", "three GRU layers, each with its own parameters", 2, _stack("gru", 3),
+    Check("stacked", "stacked_forward", "a GRU stack three layers deep", 2, _stack("gru", 3),
           visibility="public", outputs=OUTPUTS, axes=AXES, hint=HINT),
     Check("stacked", "stacked_forward", "two LSTM layers, input size = hidden size", 1,
           _stack("lstm", 2, square=True), outputs=OUTPUTS, axes=AXES, hint=HINT),
