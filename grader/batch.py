@@ -35,10 +35,11 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from grader import __version__
-from grader.archive import ArchiveError, extract_submission, read_submission
+from grader.archive import ArchiveError, ArchiveLimits, extract_submission, read_submission
 from grader.archive.manifest import MANIFEST_NAME
 from grader.catalog import EXERCISE_FILES
 from grader.engine import Preparer, grade_submission, prepare
+from grader.files import FileRefused, read_regular_file
 from grader.gradebook import Gradebook, GradingKey
 from grader.model import SubmissionResult
 from grader.notebook.cells import modules_from_notebook, read_notebook_file, write_modules
@@ -200,20 +201,30 @@ def content_hash(submission: Submission) -> str:
     elif submission.is_archive:
         try:
             _, contents = read_submission(submission.path)
-        except ArchiveError:
-            return "raw:" + hashlib.sha256(submission.path.read_bytes()).hexdigest()
+        except ArchiveError as exc:
+            return "raw:" + hashlib.sha256(_raw_bytes(submission.path, exc)).hexdigest()
         files = {name: data for name, data in contents.items() if name != MANIFEST_NAME}
     else:
         for path in sorted(submission.path.glob("*.py")):
-            if path.is_symlink() or not path.is_file() or path.stat().st_size > MAX_SUBMISSION_FILE_BYTES:
+            try:  # as the sandbox copies them: regular files only, never waiting on a FIFO
+                files[path.name] = read_regular_file(path, MAX_SUBMISSION_FILE_BYTES)
+            except (FileRefused, OSError):
                 continue
-            files[path.name] = path.read_bytes()
             if len(files) >= MAX_SUBMISSION_FILES:
                 break
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(f"{name}\0{hashlib.sha256(files[name]).hexdigest()}\n".encode())
     return digest.hexdigest()
+
+
+def _raw_bytes(path: Path, refusal: ArchiveError) -> bytes:
+    """What identifies an archive that was refused: its bytes, or (not a regular file, too
+    large, unreadable) the refusal itself, read without waiting on a FIFO."""
+    try:
+        return read_regular_file(path, ArchiveLimits().max_archive_bytes, follow_symlinks=True)
+    except (FileRefused, OSError):
+        return f"{refusal.code}: {refusal}".encode()
 
 
 def suite_hash(checks: list[Check]) -> str:

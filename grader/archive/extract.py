@@ -14,6 +14,7 @@ CRC errors; and finally the manifest (present, valid, matching every file's SHA-
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -26,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.catalog import EXERCISE_FILES
+from grader.files import FileRefused, read_regular_file
 
 from .errors import ArchiveError
 from .manifest import (
@@ -200,32 +202,30 @@ def read_submission(
     docstring, including a missing or tampered manifest.
     """
     path = Path(archive_path)
-    try:
-        fh = open(path, "rb")
+    try:  # never blocks (a FIFO named bob.zip), never reads more than the cap
+        data = read_regular_file(path, limits.max_archive_bytes, follow_symlinks=True)
+    except FileRefused as exc:
+        if exc.code == "too_large":
+            raise _reject(
+                "too_large_archive",
+                f"archive is over the {limits.max_archive_bytes}-byte limit; "
+                f"submit only the exercise files, {_REMAKE}",
+            ) from None
+        raise _reject("unreadable", f"{str(path)!r} is not a regular file; give the .zip file") from None
     except OSError as exc:
         raise _reject(
             "unreadable", f"cannot read archive {str(path)!r}: {exc.strerror}; check the path"
         ) from None
-    st = os.fstat(fh.fileno())
-    if not stat.S_ISREG(st.st_mode) or st.st_size > limits.max_archive_bytes:
-        fh.close()
-        if not stat.S_ISREG(st.st_mode):
-            raise _reject("unreadable", f"{str(path)!r} is not a regular file; give the .zip file")
-        raise _reject(
-            "too_large_archive",
-            f"archive is {st.st_size} bytes, over the {limits.max_archive_bytes}-byte limit; "
-            f"submit only the exercise files, {_REMAKE}",
-        )
     contents: dict[str, bytes] = {}
+    fh = io.BytesIO(data)
     try:
         zf = zipfile.ZipFile(fh)
-    except (zipfile.BadZipFile, ValueError, EOFError, OSError, UnicodeDecodeError) as exc:
-        fh.close()
+    except Exception as exc:  # noqa: BLE001 - whatever the zip reader raises on hostile bytes
         code = "non_utf8_name" if isinstance(exc, UnicodeDecodeError) else "not_zip"
         what = (
             "has an entry name marked UTF-8 that is not valid UTF-8"
             if code == "non_utf8_name"
-            else f"is not a zip archive, or is truncated or corrupt ({exc})"
+            else f"is not a zip archive, or is truncated or corrupt ({str(exc)[:200]})"
         )
         raise _reject(
             code, f"{path.name} {what}; {_REMAKE}, and upload it again if it was cut short"
@@ -274,8 +274,8 @@ def read_submission(
             f"{path.name} is not a valid zip archive or is damaged ({exc}); "
             f"{_REMAKE}, and upload it again if it was truncated in transit",
         ) from None
-    except (NotImplementedError, RuntimeError) as exc:
-        raise _reject("corrupt", f"{path.name} cannot be read ({exc}); {_REMAKE}") from None
+    except Exception as exc:  # noqa: BLE001 - e.g. NotImplementedError; whatever hostile bytes raise
+        raise _reject("corrupt", f"{path.name} cannot be read ({str(exc)[:200]}); {_REMAKE}") from None
 
     manifest = parse_manifest(contents[MANIFEST_NAME])
     _check_contents(manifest, {k: v for k, v in contents.items() if k != MANIFEST_NAME})

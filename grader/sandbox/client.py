@@ -17,11 +17,9 @@ A run is a session without follow-ups.  The server's lock is held for the whole 
 from __future__ import annotations
 
 import dataclasses
-import errno
 import os
 import select
 import shutil
-import stat
 import struct
 import subprocess
 import sys
@@ -32,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from grader.files import FileRefused, read_regular_file
 from grader.sandbox import wire
 from grader.sandbox.limits import Limits
 
@@ -110,25 +109,9 @@ def _read_regular_file(path: str) -> bytes | None:
     """The content of ``path`` if it is a regular file of at most ``MAX_SUBMISSION_FILE_BYTES``,
     else None (symlinks are not followed, and a FIFO is not waited on)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError as exc:
-        if exc.errno in (errno.ELOOP, errno.ENOENT):  # a symlink swapped in, or gone since listed
-            return None
-        raise
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_SUBMISSION_FILE_BYTES:
-            return None
-        chunks, size = [], 0
-        while size <= MAX_SUBMISSION_FILE_BYTES:
-            chunk = os.read(fd, MAX_SUBMISSION_FILE_BYTES + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        return b"".join(chunks) if size <= MAX_SUBMISSION_FILE_BYTES else None
-    finally:
-        os.close(fd)
+        return read_regular_file(path, MAX_SUBMISSION_FILE_BYTES)
+    except FileRefused:
+        return None
 
 
 class ForkServer:
@@ -352,22 +335,30 @@ def _report(reply: dict) -> RunReport:
                      layers=dict(reply.get("layers", {})))
 
 
-def _read_frame(fd: int, deadline: float) -> bytes:
-    data = b""
-    needed = _LEN.size
-    header_done = False
-    while len(data) < needed:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
+def _read_frame(fd: int, deadline: float, max_bytes: int = wire.MAX_FRAME_BYTES) -> bytes:
+    """One length-prefixed frame from the fork-server, read exactly, before ``deadline``.
+
+    Raises ``OSError`` when the server does not answer in time or closes its pipe, and
+    ``WireError`` for a length over ``max_bytes`` (refused before anything is read)."""
+    (length,) = _LEN.unpack(_read_before(fd, _LEN.size, deadline))
+    if length > max_bytes:
+        raise wire.WireError(f"a reply of {length} bytes exceeds the {max_bytes}-byte limit")
+    return _read_before(fd, length, deadline)
+
+
+def _read_before(fd: int, size: int, deadline: float) -> bytes:
+    """Exactly ``size`` bytes from ``fd`` before ``deadline``, else ``OSError``."""
+    chunks, remaining = [], size
+    while remaining:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
             raise OSError("the fork-server did not answer in time")
-        chunk = os.read(fd, 1 << 20)
+        chunk = os.read(fd, min(remaining, 1 << 20))
         if not chunk:
             raise OSError("the fork-server closed its pipe")
-        data += chunk
-        if not header_done and len(data) >= _LEN.size:
-            needed = _LEN.size + _LEN.unpack_from(data)[0]
-            header_done = True
-    return data[_LEN.size:needed]
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
 
 
 def _decode_outcome(raw: dict) -> Outcome:

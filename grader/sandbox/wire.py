@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import struct
 from itertools import accumulate
 from typing import Any
@@ -28,6 +29,8 @@ _LEN = struct.Struct(">Q")
 _HEADER_JSON = json.JSONEncoder(allow_nan=False, check_circular=False)
 ALLOWED_DTYPE_KINDS = "biufc"  # bool, int, uint, float, complex: never object or void
 MAX_HEADER_BYTES = 4 * 1024 * 1024
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_FRAME_BYTES = MAX_MESSAGE_BYTES + 64  # a message and a small frame head of its own
 MAX_ARRAY_DIMS = 8
 
 
@@ -159,9 +162,14 @@ def encode(value: Any, *, lenient: bool = False) -> bytes:
     return b"".join([_LEN.pack(len(header)), header, *encoder.buffers])
 
 
-def decode(message: bytes, *, max_bytes: int = 64 * 1024 * 1024, make_symbol=None,
+def decode(message: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES, make_symbol=None,
            copy_arrays: bool = True) -> Any:
     """Decode a message, checking every length. ``make_symbol(name)`` rebuilds ``$symbol`` leaves.
+
+    Whatever the bytes, the answer is a value of the types listed in the module docstring or a
+    ``WireError``, in time and memory linear in ``len(message)``: the header's nesting is bounded
+    (``MAX_NESTING``) before it is parsed, every node is checked for its exact types, and each
+    buffer is used at most once (so a header cannot make many copies of one large buffer).
 
     ``copy_arrays=False`` gives read-only arrays that view ``message`` (which must be ``bytes``, so
     nothing can change them) instead of copies: for the fork-server, whose child copies each
@@ -174,21 +182,60 @@ def decode(message: bytes, *, max_bytes: int = 64 * 1024 * 1024, make_symbol=Non
     (header_len,) = _LEN.unpack_from(message)
     if header_len > MAX_HEADER_BYTES or _LEN.size + header_len > len(message):
         raise WireError("message header length is out of range")
+    text = bytes(message[_LEN.size:_LEN.size + header_len])
+    if not nesting_within(text, MAX_NESTING):
+        raise WireError(f"message header nests deeper than {MAX_NESTING} levels (or is unbalanced)")
     try:
-        header = json.loads(message[_LEN.size:_LEN.size + header_len])
-        sizes = list(map(int, header["buffers"]))
-        tree = header["tree"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise WireError(f"message header is not valid: {exc}") from None
-    if sizes and min(sizes) < 0:
-        raise WireError("negative buffer size")
+        header = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise WireError(f"message header is not valid JSON: {str(exc)[:200]}") from None
+    if type(header) is not dict or "tree" not in header or type(header.get("buffers")) is not list:
+        raise WireError("message header is not {\"tree\", \"buffers\"}")
+    sizes = header["buffers"]
+    if not all(type(n) is int and n >= 0 for n in sizes):
+        raise WireError("buffer sizes are not non-negative integers")
     offsets = list(accumulate(sizes, initial=_LEN.size + header_len))
     position = offsets.pop()  # where the last buffer ends
     if position != len(message):
         raise WireError("buffer sizes do not add up to the message length")
     if not copy_arrays and type(message) is not bytes:
         message = bytes(message)  # views must not see later changes to a mutable buffer
-    return _Decoder(message, offsets, sizes, make_symbol, copy_arrays).tree(tree)
+    try:
+        return _Decoder(message, offsets, sizes, make_symbol, copy_arrays).tree(header["tree"])
+    except WireError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a malformed leaf (e.g. "$float": "x"), whatever it raised
+        raise WireError(f"message holds a malformed value ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
+MAX_NESTING = 64  # JSON levels of a header; real messages nest about ten deep
+_STRING = re.compile(rb'"[^"]*"')
+_NOT_STRUCTURE = bytes(sorted(set(range(256)) - set(b'[]{}"')))
+
+
+def nesting_within(text: bytes, limit: int) -> bool:
+    """Whether the JSON ``text`` nests at most about ``limit`` levels deep, found without parsing it.
+
+    True for every text nested at most ``limit`` deep; False for every text nested more than
+    ``2 * limit`` deep and for unbalanced brackets (which no JSON parser accepts).  Escaped
+    quotes and strings are taken out first (their brackets are not structure), then matched
+    bracket pairs are peeled off, a level or two per pass; each step is one C loop over the text.
+    """
+    if text.count(b"[") + text.count(b"{") <= limit:
+        return True
+    if b"\\" in text:  # escaped backslashes first, so that in \\" the quote is the string's end
+        text = text.replace(b"\\\\", b"").replace(b'\\"', b"")
+    # brackets and quotes only; two adjacent quotes are an empty string or two strings' boundary
+    marks = text.translate(None, _NOT_STRUCTURE).replace(b'""', b"")
+    brackets = _STRING.sub(b"", marks) if b'"' in marks else marks
+    for _ in range(limit):
+        if not brackets:
+            return True
+        peeled = brackets.replace(b"[]", b"").replace(b"{}", b"")
+        if len(peeled) == len(brackets):
+            return False
+        brackets = peeled
+    return not brackets
 
 
 class _Decoder:
@@ -196,11 +243,19 @@ class _Decoder:
                  copy_arrays: bool = True) -> None:
         self.message, self.offsets, self.sizes, self.make_symbol = message, offsets, sizes, make_symbol
         self.copy_arrays = copy_arrays
+        self.used: set[int] = set()
+
+    def _take(self, index: Any) -> int:
+        """A buffer's index, checked: in range and not used by another node before."""
+        if type(index) is not int or not 0 <= index < len(self.sizes):
+            raise WireError("buffer reference out of range")
+        if index in self.used:
+            raise WireError("a buffer is referenced twice")
+        self.used.add(index)
+        return index
 
     def _buffer(self, index: Any) -> bytes:
-        if not isinstance(index, int) or not 0 <= index < len(self.sizes):
-            raise WireError("buffer reference out of range")
-        start = self.offsets[index]
+        start = self.offsets[self._take(index)]
         return self.message[start:start + self.sizes[index]]
 
     def tree(self, node: Any) -> Any:
@@ -215,19 +270,27 @@ class _Decoder:
             if size == 1:
                 (key,) = node
                 if key == "$dict":
-                    return {str(k): self.tree(v) for k, v in _as_list(node[key])}
+                    return self._dict(node[key])
                 if key == "$float":
-                    return float(node[key])
+                    return float(_text(node[key]))
                 if key == "$int":
-                    return int(str(node[key])[:4300])
+                    return _int(node[key])
                 if key == "$tuple":
-                    return tuple(self.tree(v) for v in _as_list(node[key]))
+                    return tuple([self.tree(v) for v in _as_list(node[key])])
             return self._general(node)
         if kind is list:
             return [self.tree(v) for v in node]
         if kind is str or kind is bool or node is None:
             return node
         return self._general(node)
+
+    def _dict(self, pairs: Any) -> dict:
+        out = {}
+        for pair in _as_list(pairs):
+            if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
+                raise WireError("a $dict entry is not a [name, value] pair")
+            out[pair[0]] = self.tree(pair[1])
+        return out
 
     def _general(self, node: Any) -> Any:
         if node is None or isinstance(node, (bool, str)):
@@ -237,32 +300,32 @@ class _Decoder:
         if not isinstance(node, dict) or len(node) == 0:
             raise WireError(f"unexpected node {type(node).__name__}")
         if len(node) == 1 and "$float" in node:  # the commonest node, as below
-            return float(node["$float"])
+            return float(_text(node["$float"]))
         if "$int" in node:
-            return int(str(node["$int"])[:4300])
+            return _int(node["$int"])
         if "$float" in node:
-            return float(node["$float"])
+            return float(_text(node["$float"]))
         if "$tuple" in node:
-            return tuple(self.tree(v) for v in _as_list(node["$tuple"]))
+            return tuple([self.tree(v) for v in _as_list(node["$tuple"])])
         if "$dict" in node:
-            return {str(k): self.tree(v) for k, v in _as_list(node["$dict"])}
+            return self._dict(node["$dict"])
         if "$bytes" in node:
             return self._buffer(node["$bytes"])
         if "$array" in node:
             return self._array(node)
         if "$symbol" in node and self.make_symbol is not None:
-            return self.make_symbol(str(node["$symbol"]))
+            return self.make_symbol(_text(node["$symbol"]))
         if "$sympy" in node:
-            return SympyText(str(node["$sympy"]))
+            return SympyText(_text(node["$sympy"]))
         if "$object" in node:
-            return ForeignObject(str(node["$object"]))
-        raise WireError(f"unknown node {sorted(node)!r}")
+            return ForeignObject(_text(node["$object"]))
+        raise WireError(f"unknown node {sorted(node)[:8]!r}"[:200])
 
     def _array(self, node: dict) -> np.ndarray:
         text = node.get("dtype")
         dtype = _DTYPES.get(text) if type(text) is str else None  # a name allowed before
         if dtype is None:
-            dtype = _allowed_dtype(str(text))
+            dtype = _allowed_dtype(_text(text)[:32])
         shape = node.get("shape")
         # _shape's checks, written out for the common one- and two-dimensional shapes
         if type(shape) is list and len(shape) == 2:
@@ -278,9 +341,7 @@ class _Decoder:
         else:
             shape = _shape(shape)
             count = math.prod(shape)
-        index = node["$array"]
-        if type(index) is not int or not 0 <= index < len(self.sizes):
-            raise WireError("buffer reference out of range")
+        index = self._take(node["$array"])
         size = self.sizes[index]
         if count * dtype.itemsize != size:
             shape = tuple(shape)
@@ -290,8 +351,21 @@ class _Decoder:
         if self.copy_arrays:
             array = array.copy()  # owns its memory: the message can be freed, the array written
         if "subclass" in node:
-            return ArrayFromSubclass(array, str(node["subclass"]))
+            return ArrayFromSubclass(array, _text(node["subclass"]))
         return array
+
+
+def _text(value: Any) -> str:
+    if type(value) is not str:
+        raise WireError(f"expected text in the message, found {type(value).__name__}")
+    return value
+
+
+def _int(value: Any) -> int:
+    """An ``$int`` leaf: decimal text of at most Python's 4300-digit conversion limit."""
+    if type(value) is not str or len(value) > 4301:
+        raise WireError("an $int is not decimal text of at most 4300 digits")
+    return int(value)
 
 
 _MAX_DIM = 1 << 31  # one array dimension is below this
@@ -376,9 +450,15 @@ def read_exact(fd: int, size: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def read_frame(fd: int) -> bytes | None:
-    """One length-prefixed frame, read exactly (never a byte of the next), or None at end of file."""
+def read_frame(fd: int, max_bytes: int = MAX_FRAME_BYTES) -> bytes | None:
+    """One length-prefixed frame, read exactly (never a byte of the next), or None at end of file.
+
+    A length over ``max_bytes`` raises ``WireError`` before anything is read into memory; the
+    stream is then out of step and must be dropped."""
     head = read_exact(fd, _LEN.size)
     if head is None:
         return None
-    return read_exact(fd, _LEN.unpack(head)[0])
+    (length,) = _LEN.unpack(head)
+    if length > max_bytes:
+        raise WireError(f"a frame of {length} bytes exceeds the {max_bytes}-byte limit")
+    return read_exact(fd, length)
