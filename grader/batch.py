@@ -37,6 +37,7 @@ from typing import Callable, Iterator
 from grader import __version__
 from grader.archive import ArchiveError, ArchiveLimits, extract_submission, read_submission
 from grader.archive.manifest import MANIFEST_NAME
+from grader.boundary import GRADER_ERROR, describe_error
 from grader.catalog import EXERCISE_FILES
 from grader.engine import Preparer, grade_submission, prepare
 from grader.files import FileRefused, read_regular_file
@@ -86,6 +87,7 @@ class BatchOutcome:
     graded: list[str] = field(default_factory=list)  # graded in this run
     reused: list[str] = field(default_factory=list)  # taken from the gradebook unchanged
     latencies: dict[str, float] = field(default_factory=dict)  # learner -> seconds in its worker
+    output_errors: dict[str, str] = field(default_factory=dict)  # class output -> what went wrong writing it
 
 
 @dataclass
@@ -287,8 +289,13 @@ def _run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], option
     version_key = f"{suite_hash(checks)}/{options.inputs}"
     with Gradebook(options.gradebook or out_dir / "gradebook.sqlite") as book:
         outcome.batch_seed = choose_batch_seed(book, options.seed)
-        keys = {s.learner: GradingKey(s.learner, content_hash(s), outcome.batch_seed, __version__, version_key)
-                for s in submissions}
+        keys = {}
+        for s in list(submissions):
+            try:
+                keys[s.learner] = GradingKey(s.learner, content_hash(s), outcome.batch_seed, __version__, version_key)
+            except Exception as exc:  # noqa: BLE001 - one unreadable submission is that learner's failure
+                outcome.failures[s.learner] = f"{GRADER_ERROR}: its files could not be read ({describe_error(exc)})"
+                submissions.remove(s)
         tasks, reused = [], {}
         for submission in submissions:
             stored = book.reusable(keys[submission.learner])
@@ -311,16 +318,20 @@ def _run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], option
                 if options.reports != "none" and not _reports_current(stored.result, out_dir / learner):
                     render.append(Task(learner, "", stored.result.seed or 0, check_ids, str(out_dir),
                                        options.reports, result=stored.result.to_dict()))
-            if on_done:
-                on_done(learner, stored.result, True)
+            _progress(on_done, learner, stored.result, True)
         sources = {s.learner: str(s.path) for s in submissions}
+        waiting = {t.learner for t in tasks}
         pool = GradingPool(options.workers, options.pool)
-        for done in pool.run(tasks + render):
-            if done.learner in reused:
-                continue  # only its reports were rewritten
-            result = _commit(book, keys[done.learner], sources[done.learner], done, outcome)
-            if on_done:
-                on_done(done.learner, result, False)
+        try:
+            for done in pool.run(tasks + render):
+                if done.learner in reused:
+                    continue  # only its reports were rewritten
+                waiting.discard(done.learner)
+                result = _commit(book, keys[done.learner], sources[done.learner], done, outcome)
+                _progress(on_done, done.learner, result, False)
+        except Exception as exc:  # noqa: BLE001 - the pool itself failed: the rest is re-run, the outputs written
+            for learner in waiting:
+                outcome.failures[learner] = f"{GRADER_ERROR}: the grading pool failed ({describe_error(exc)})"
     outcome.results.sort(key=lambda r: r.learner)
     outcome.graded.sort()
     outcome.reused.sort()
@@ -329,16 +340,45 @@ def _run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], option
     return outcome
 
 
+def _progress(on_done: ProgressHook | None, learner: str, result: SubmissionResult | None, reused: bool) -> None:
+    """Tell the caller (a progress display) about one submission; a display that fails stops nothing."""
+    if on_done is None:
+        return
+    try:
+        on_done(learner, result, reused)
+    except Exception:  # noqa: BLE001 - progress is cosmetic; the grade is committed already
+        pass
+
+
 def _commit(book: Gradebook, key: GradingKey, source: str, done: TaskOutcome,
             outcome: BatchOutcome) -> SubmissionResult | None:
-    """Store one worker's outcome in its own transaction and add it to the batch outcome."""
+    """Store one worker's outcome in its own transaction and add it to the batch outcome.
+
+    Never raises: an outcome that cannot be read or stored becomes that learner's grader error
+    (recorded, if the gradebook still takes it, so the next run grades it again)."""
+    try:
+        return _record(book, key, source, done, outcome)
+    except Exception as exc:  # noqa: BLE001 - one bad result never stops the others
+        reason = f"{GRADER_ERROR}: its result could not be recorded ({describe_error(exc)})"
+        outcome.results = [r for r in outcome.results if r.learner != done.learner]
+        outcome.graded = [g for g in outcome.graded if g != done.learner]
+        outcome.failures[done.learner] = reason
+        try:
+            book.record(key, source, None, status="grader_error", reason=reason)
+        except Exception:  # noqa: BLE001 - not even that: nothing is stored, so the next run regrades it
+            pass
+        return None
+
+
+def _record(book: Gradebook, key: GradingKey, source: str, done: TaskOutcome,
+            outcome: BatchOutcome) -> SubmissionResult | None:
     outcome.latencies[done.learner] = done.latency_s
     if done.rejected:
         book.record(key, source, None, status="rejected", reason=done.rejected)
         outcome.failures[done.learner] = done.rejected
         return None
     if done.crashed or done.result is None:
-        reason = f"the grader failed on this submission ({done.crashed}); re-run the batch to retry"
+        reason = f"{GRADER_ERROR}: the grader failed on this submission ({done.crashed or 'no result'})"
         book.record(key, source, None, status="grader_error", reason=reason)
         outcome.failures[done.learner] = reason
         return None
@@ -364,16 +404,62 @@ def _reports_current(result: SubmissionResult, folder: Path) -> bool:
 
 
 def write_class_outputs(outcome: BatchOutcome, out_dir: Path) -> dict[str, Path]:
-    """The class summary (``index.html``, ``summary.md``), ``dashboard.html``, ``grades.csv`` and ``junit.xml``."""
+    """The class summary (``index.html``, ``summary.md``), ``dashboard.html``, ``grades.csv`` and ``junit.xml``.
+
+    Each output is written on its own: one that fails does not stop the others. When one fails, the
+    results (and failures) it cannot render are found by rendering each alone in a scratch folder,
+    and the output is written again without them; what was left out, or why an output could not
+    be written at all, goes to ``outcome.output_errors``. Returns the outputs written."""
+    written: dict[str, Path] = {}
+    for name, writer in _class_writers(outcome.latencies).items():
+        try:
+            written[name] = writer(outcome.results, outcome.failures, out_dir)
+            continue
+        except Exception as exc:  # noqa: BLE001 - the other outputs are still written
+            first_error = describe_error(exc)
+        try:
+            results, failures, left_out = _renderable(writer, outcome.results, outcome.failures)
+            written[name] = writer(results, failures, out_dir)
+            outcome.output_errors[name] = (f"written without {', '.join(left_out)}, which could not be "
+                                           f"rendered ({first_error})")
+        except Exception as exc:  # noqa: BLE001
+            outcome.output_errors[name] = f"not written: {describe_error(exc)}"
+    return written
+
+
+ClassWriter = Callable[[list[SubmissionResult], dict[str, str], Path], Path]
+
+
+def _class_writers(latencies: dict[str, float]) -> dict[str, ClassWriter]:
     from grader.export.csv_grades import write_csv
     from grader.export.junit import write_junit
     from grader.report.dashboard import write_dashboard
     from grader.report.render import write_class_summary
 
     return {
-        "summary": write_class_summary(outcome.results, out_dir, outcome.failures),
-        "dashboard": write_dashboard(outcome.results, out_dir / "dashboard.html", failures=outcome.failures,
-                                     latencies=outcome.latencies),
-        "csv": write_csv(outcome.results, out_dir / "grades.csv", failures=outcome.failures),
-        "junit": write_junit(outcome.results, out_dir / "junit.xml"),
+        "summary": lambda results, failures, out: write_class_summary(results, out, failures),
+        "dashboard": lambda results, failures, out: write_dashboard(results, out / "dashboard.html",
+                                                                    failures=failures, latencies=latencies),
+        "csv": lambda results, failures, out: write_csv(results, out / "grades.csv", failures=failures),
+        "junit": lambda results, failures, out: write_junit(results, out / "junit.xml"),
     }
+
+
+def _renderable(writer: ClassWriter, results: list[SubmissionResult],
+                failures: dict[str, str]) -> tuple[list[SubmissionResult], dict[str, str], list[str]]:
+    """The results and failures ``writer`` can render one at a time (in a scratch folder), and the
+    learners it cannot."""
+    def renders(items: list[SubmissionResult], failed: dict[str, str]) -> bool:
+        scratch = tempfile.mkdtemp(prefix="class-output-")
+        try:
+            writer(items, failed, Path(scratch))
+            return True
+        except Exception:  # noqa: BLE001 - this is the question being asked
+            return False
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    good = [r for r in results if renders([r], {})]
+    kept = {learner: why for learner, why in failures.items() if renders([], {learner: why})}
+    left_out = sorted({r.learner for r in results if r not in good} | (set(failures) - set(kept)))
+    return good, kept, left_out

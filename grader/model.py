@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
+
+import numpy as np
 
 Status = Literal["passed", "failed", "error"]
 Visibility = Literal["public", "hidden"]
@@ -23,7 +26,9 @@ class CheckResult:
     wrong) or ``error`` (it could not be evaluated: missing function, crash, timeout, bad type).
     ``message`` is learner-facing text, already in the order DESIGN.md asks for.
     ``details`` carries structured extras for renderers (mismatch location, misconception id,
-    per-time-step error curves); it must stay JSON-serialisable.
+    per-time-step error curves). ``to_dict`` makes it strictly JSON-safe whatever it holds:
+    NaN and infinities become the strings ``"NaN"``, ``"Infinity"``, ``"-Infinity"``, NumPy
+    scalars and arrays plain numbers and lists, and keys strings.
     """
 
     exercise: str
@@ -102,18 +107,47 @@ _ATOMIC = (str, int, float, bool, type(None))
 
 def _plain(value: Any) -> Any:
     """A copy of ``value`` as ``dataclasses.asdict`` copies a field's value, minus its overhead on the
-    JSON-like trees results hold: dicts, lists and tuples rebuilt, atoms shared, the rest deep-copied."""
+    JSON-like trees results hold (dicts, lists and tuples rebuilt, atoms shared, the rest
+    deep-copied), and strictly JSON-safe: what a strict encoder (``allow_nan=False``) accepts."""
     kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else json_text_of(value)
     if kind in _ATOMIC:
         return value
     if kind is dict:
-        return {k: _plain(v) for k, v in value.items()}
+        return {(k if type(k) is str else str(k)): _plain(v) for k, v in value.items()}
     if kind is list:
         return [_plain(v) for v in value]
     if kind is tuple:
         return tuple([_plain(v) for v in value])
+    if isinstance(value, (np.generic, np.ndarray)):
+        return _plain(value.tolist())
+    if isinstance(value, float):  # a float subclass
+        return _plain(float(value))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
+        return _plain(dataclasses.asdict(value))
     if isinstance(value, dict):  # a dict subclass, as asdict keeps it
         return kind((_plain(k), _plain(v)) for k, v in value.items())
     return copy.deepcopy(value)
+
+
+def json_text_of(number: float) -> str:
+    """How a non-finite float is recorded in JSON: ``"NaN"``, ``"Infinity"`` or ``"-Infinity"``."""
+    if math.isnan(number):
+        return "NaN"
+    return "Infinity" if number > 0 else "-Infinity"
+
+
+def json_safe(value: Any) -> Any:
+    """``value`` (a tree of dicts, lists and atoms) made strictly JSON-safe, as ``to_dict`` does."""
+    return _plain(value)
+
+
+def require_finite_scores(result: SubmissionResult) -> None:
+    """Raise ``ValueError`` unless every check's score and max_score is a finite number: anything
+    else is a grader fault, never a grade to record."""
+    for check in result.checks:
+        for value in (check.score, check.max_score):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise ValueError(f"check {check.check_id!r} has a score that is not a finite number "
+                                 f"({check.score!r} of {check.max_score!r})")

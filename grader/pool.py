@@ -9,9 +9,9 @@ Two kinds of pool, same interface:
 - ``thread``: worker threads in this process. Cheaper to start, but only the sandbox's own time
   overlaps; kept for small batches and for comparison in ``benchmarks/batch_throughput.py``.
 
-A task names its checks by id (checks hold functions and do not cross process boundaries) and
-returns a plain ``TaskOutcome``. A learner's fault never raises out of a worker; an unexpected
-failure of the grader itself comes back as ``crashed`` so the batch can go on and retry it later.
+Each worker grades a task with ``grader.boundary.grade_task`` (``Task`` and ``TaskOutcome`` live
+there and are re-exported here): nothing raised while grading one submission leaves its worker; a
+grader failure comes back as ``crashed`` so the batch can go on and retry it later.
 """
 from __future__ import annotations
 
@@ -19,48 +19,19 @@ import gc
 import multiprocessing
 import os
 import threading
-import time
-import traceback
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
 from itertools import islice
 from multiprocessing import util as mp_util
-from pathlib import Path
-from typing import Any, Iterable, Iterator, Literal
+from typing import Iterable, Iterator, Literal
+
+from grader.boundary import ReportMode, Task, TaskOutcome, describe_error, grade_task
+
+__all__ = ["GradingPool", "InputScope", "PoolKind", "ReportMode", "Task", "TaskOutcome", "default_workers", "run_task"]
 
 PoolKind = Literal["process", "thread"]
-ReportMode = Literal["all", "json", "none"]
 InputScope = Literal["learner", "shared"]
-MAX_PREPARED = 4096
 IN_FLIGHT_PER_WORKER = 4  # tasks queued per worker: enough to keep it busy, few enough to stay cheap
-
-
-@dataclass(frozen=True)
-class Task:
-    """Grade one learner (or, with ``result`` set, only write the reports of a stored result)."""
-
-    learner: str
-    path: str
-    seed: int
-    check_ids: tuple[str, ...]
-    out_dir: str | None = None
-    reports: ReportMode = "all"
-    result: dict[str, Any] | None = None
-    shared_inputs: bool = False  # every task of the batch has the same seed: reuse prepared checks
-
-
-@dataclass
-class TaskOutcome:
-    """What a worker sends back: a result as a dict, or why there is none."""
-
-    learner: str
-    result: dict[str, Any] | None = None
-    rejected: str = ""  # the submission itself is unusable (e.g. a tampered archive)
-    crashed: str = ""  # the grader failed; the submission should be graded again later
-    report_error: str = ""
-    latency_s: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def default_workers() -> int:
@@ -73,25 +44,6 @@ def default_workers() -> int:
 _local = threading.local()
 _servers: list = []
 _servers_lock = threading.Lock()
-_checks_cache: dict[tuple[str, ...], list] = {}
-_prepared: dict[tuple[str, int], Any] = {}
-_prepared_lock = threading.Lock()
-
-
-def _shared_prepare(check, seed: int):
-    """``engine.prepare`` once per (check, seed) in this worker: learners sharing a seed share inputs."""
-    from grader.engine import prepare
-
-    key = (check.check_id, seed)
-    with _prepared_lock:
-        found = _prepared.get(key)
-    if found is None:
-        found = prepare(check, seed)
-        with _prepared_lock:
-            if len(_prepared) >= MAX_PREPARED:
-                _prepared.clear()
-            _prepared[key] = found
-    return found
 
 
 def _sandbox():
@@ -110,47 +62,13 @@ def _sandbox():
     return server
 
 
-def _checks(check_ids: tuple[str, ...]) -> list:
-    if check_ids not in _checks_cache:
-        from grader.suites import all_checks
-
-        wanted = set(check_ids)
-        _checks_cache[check_ids] = [c for c in all_checks() if c.check_id in wanted]
-    return _checks_cache[check_ids]
-
-
 def run_task(task: Task) -> TaskOutcome:
-    """Grade (or render) one task; never raises."""
-    from grader.archive import ArchiveError
-    from grader.batch import Submission, grade_one
-    from grader.engine import prepare
-    from grader.model import SubmissionResult
-
-    started = time.perf_counter()
-    outcome = TaskOutcome(learner=task.learner)
-    if task.result is not None:
-        result = SubmissionResult.from_dict(task.result)
-        data = task.result
-    else:
-        try:
-            result = grade_one(Submission(task.learner, Path(task.path)), _checks(task.check_ids), _sandbox(),
-                               task.seed, _shared_prepare if task.shared_inputs else prepare)
-        except ArchiveError as exc:
-            outcome.rejected = str(exc)
-            outcome.latency_s = time.perf_counter() - started
-            return outcome
-        except Exception as exc:  # noqa: BLE001 - a grader bug must not stop the batch
-            outcome.crashed = f"{type(exc).__name__}: {exc}"
-            outcome.extra["traceback"] = traceback.format_exc(limit=8)
-            outcome.latency_s = time.perf_counter() - started
-            return outcome
-        data = outcome.result = result.to_dict()
-    if task.out_dir and task.reports != "none":
-        try:
-            _write_reports(result, data, Path(task.out_dir) / task.learner, task.reports)
-        except Exception as exc:  # noqa: BLE001 - the grade is kept even if its report cannot be written
-            outcome.report_error = f"{type(exc).__name__}: {exc}"
-    outcome.latency_s = time.perf_counter() - started
+    """Grade (or render) one task with this worker's fork-server; never raises (``grade_task``)."""
+    try:
+        sandbox = _sandbox()
+    except Exception as exc:  # noqa: BLE001 - no sandbox here: this task is re-run later
+        return TaskOutcome(learner=task.learner, crashed=f"the worker could not start its sandbox ({describe_error(exc)})")
+    outcome = grade_task(task, sandbox)
     _freeze_once()
     return outcome
 
@@ -170,17 +88,6 @@ def _freeze_once() -> None:
     gc.freeze()
 
 
-def _write_reports(result, data: dict[str, Any], folder: Path, mode: ReportMode) -> None:
-    """The learner's reports; ``data`` is ``result.to_dict()``, made once for the reports and the reply."""
-    from grader.report.render import render_json, write_learner_reports
-
-    if mode == "all":
-        write_learner_reports(result, folder, data)
-    else:
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "result.json").write_text(render_json(result, data), encoding="utf-8")
-
-
 def _close_thread_servers() -> None:
     with _servers_lock:
         servers = list(_servers)
@@ -196,7 +103,7 @@ def _preloaded_modules() -> list[str]:
     """What every worker imports before its first task (a module that cannot be imported is skipped)."""
     from grader.catalog import EXERCISES
 
-    return (["__main__", "grader.pool", "grader.batch", "grader.diagnose", "grader.report.render",
+    return (["__main__", "grader.boundary", "grader.pool", "grader.batch", "grader.diagnose", "grader.report.render",
              "grader.misconceptions.preloaded"]
             + [f"grader.suites.{exercise}" for exercise in EXERCISES]
             + [f"solutions.{exercise}" for exercise in EXERCISES])
@@ -254,9 +161,12 @@ class GradingPool:
                 for future in finished:
                     task = running.pop(future)
                     try:
-                        yield future.result()
+                        done = future.result()
                     except BrokenProcessPool:
-                        yield _worker_died(task)
+                        done = _worker_died(task)
+                    except Exception as exc:  # noqa: BLE001 - e.g. an outcome that could not cross back
+                        done = TaskOutcome(learner=task.learner, crashed=f"the grading worker failed ({describe_error(exc)})")
+                    yield done
         finally:
             if executor is not None:
                 executor.shutdown(wait=True, cancel_futures=True)

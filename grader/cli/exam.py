@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from ..boundary import GRADER_ERROR, describe_error
 from ..exam.bank import BANK, TOPICS
 from ..exam.blueprint import BlueprintError, load_blueprint
 from ..exam.variant import KIND_LABELS
@@ -48,13 +49,21 @@ def generate(blueprint_path: str, roster: str, seed: int, out: str) -> None:
 @click.option("--out", default="exam-results", show_default=True, type=click.Path(file_okay=False),
               help="Where results, reports and summary.csv go.")
 def grade(answers_dir: str, key_path: str, out: str) -> None:
-    """Grade every answer sheet (*.yaml) in ANSWERS_DIR against the keys."""
-    from ..exam.workflow import grade_exam
+    """Grade every answer sheet (*.yaml) in ANSWERS_DIR against the keys.
+
+    Results are always written; the exit status is 2 when any sheet, report, record or class
+    output failed (the reasons are in OUT/errors.json and on stderr)."""
+    from ..exam.workflow import grade_exam, write_errors
 
     try:
         run = grade_exam(answers_dir, key_path, out)
     except BlueprintError as err:
         raise click.ClickException(str(err)) from None
+    except Exception as exc:  # noqa: BLE001 - the run failed as a whole: say why, in the output folder too
+        reason = f"{GRADER_ERROR}: grading the exam failed ({describe_error(exc)})"
+        write_errors({"exam": reason}, Path(out))
+        click.echo(f"error: {reason}", err=True)
+        sys.exit(2)
     for learner in sorted(run.results):
         r = run.results[learner]
         click.echo(f"{learner:<20} {r.score:>7g} / {r.max_score:g}")

@@ -2,20 +2,23 @@
 
 ``grade gradescope`` reads ``/autograder/submission`` and writes ``/autograder/results/results.json``
 (both paths can be changed, which is how the tests run it). It always writes a results file, even
-when the upload holds no exercise files or the archive is rejected, so Gradescope shows the reason.
+when the upload holds no exercise files, the archive is rejected or the grader itself fails, so
+Gradescope shows the reason.
 """
 from __future__ import annotations
 
 import random
+import sys
 import time
 from pathlib import Path
 
 import click
 
 from grader.archive import ArchiveError
-from grader.batch import Submission, grade_one
+from grader.boundary import GRADER_ERROR, Task, describe_error, grade_task
 from grader.export.autograder import SubmissionNotFound, build_zip, locate_submission
 from grader.export.gradescope import VISIBILITIES, failure_json, results_json, write_results_json
+from grader.model import SubmissionResult
 from grader.sandbox.client import ForkServer
 from grader.suites import select_checks
 
@@ -32,27 +35,54 @@ HIDDEN_VISIBILITY = click.Choice(VISIBILITIES)
               help="When learners see the hidden checks' scores (public checks are always visible).")
 @click.pass_context
 def gradescope(ctx: click.Context, upload: Path, results_path: Path, seed: int | None, hidden_visibility: str) -> None:
-    """Grade the upload in SUBMISSION and write Gradescope's results.json."""
+    """Grade the upload in SUBMISSION and write Gradescope's results.json.
+
+    A results file is always written. The exit status is 0 when the upload was graded or refused
+    for a reason of its own (the reason is in the file), 1 when the grader itself failed (the file
+    says so and the submission should be graded again)."""
     if ctx.invoked_subcommand is not None:
         return
     started = time.perf_counter()
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     try:
+        document, grader_failed = _grade_upload(upload, seed, hidden_visibility, started)
+    except Exception as exc:  # noqa: BLE001 - whatever happens, Gradescope gets a results file
+        document, grader_failed = _grader_error_json(describe_error(exc), started), True
+    write_results_json(document, results_path)
+    click.echo(f"Wrote {results_path}: score {document['score']:g}")
+    if grader_failed:
+        click.echo(f"{GRADER_ERROR}: {document['output']}", err=True)
+        sys.exit(1)
+
+
+def _grade_upload(upload: Path, seed: int, hidden_visibility: str, started: float) -> tuple[dict, bool]:
+    """``(results.json document, whether the grader failed)``; grading goes through the fault
+    boundary (``grade_task``), so only the steps around it can raise."""
+    try:
         located = locate_submission(upload)
-        submission = Submission("submission", located.path)
+        learner = "submission"
         if located.is_archive:
             from grader.archive import read_submission
 
             manifest, _ = read_submission(located.path)
-            submission = Submission(str(manifest["learner"]), located.path)
-        with ForkServer() as sandbox:
-            result = grade_one(submission, select_checks(), sandbox, seed)
-        document = results_json(result, execution_time=time.perf_counter() - started,
-                                hidden_visibility=hidden_visibility)
+            learner = str(manifest["learner"])
     except (SubmissionNotFound, ArchiveError) as exc:
-        document = failure_json(str(exc), time.perf_counter() - started)
-    write_results_json(document, results_path)
-    click.echo(f"Wrote {results_path}: score {document['score']:g}")
+        return failure_json(str(exc), time.perf_counter() - started), False
+    check_ids = tuple(c.check_id for c in select_checks())
+    with ForkServer() as sandbox:
+        outcome = grade_task(Task(learner, str(located.path), seed, check_ids, reports="none"), sandbox)
+    if outcome.rejected:
+        return failure_json(outcome.rejected, time.perf_counter() - started), False
+    if outcome.crashed or outcome.result is None:
+        return _grader_error_json(outcome.crashed, started), True
+    result = SubmissionResult.from_dict(outcome.result)
+    document = results_json(result, execution_time=time.perf_counter() - started, hidden_visibility=hidden_visibility)
+    return document, any(c.details.get("error_kind") == "grader" for c in result.checks)
+
+
+def _grader_error_json(reason: str, started: float) -> dict:
+    return failure_json(f"{GRADER_ERROR}: the grader itself failed ({reason}); this is not a problem with "
+                        "your files", time.perf_counter() - started)
 
 
 @gradescope.command("build-zip")

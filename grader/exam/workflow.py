@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__
+from ..boundary import GRADER_ERROR, describe_error
 from ..model import SubmissionResult
 from . import render
 from .blueprint import Blueprint, BlueprintError, Paper, build_paper, load_blueprint, load_roster
@@ -98,35 +99,43 @@ def grade_exam(answers_dir: str | Path, key_path: str | Path, out: str | Path | 
     sheets = sorted([*answers_dir.glob("*.yaml"), *answers_dir.glob("*.yml")])
     run = GradeRun()
     for path in sheets:
-        learner_guess = path.stem.split(".")[0]
         try:
-            sheet = read_sheet(path)
-        except SheetError as err:
-            run.errors[path.name] = str(err)
-            if learner_guess in keys and learner_guess not in run.results:
-                run.results[learner_guess] = error_result(keys[learner_guess], str(err))
-            continue
-        paper = keys.get(sheet.learner)
-        if paper is None:
-            run.errors[path.name] = f"{path.name}: no key for learner {sheet.learner!r}"
-            continue
-        if sheet.learner in run.results and not _is_error(run.results[sheet.learner]):
-            run.errors[path.name] = f"{path.name}: a second sheet for {sheet.learner!r}; the first one was graded"
-            continue
-        try:
-            notes = check_sheet_against_paper(sheet, paper)
-        except SheetError as err:
-            run.errors[path.name] = str(err)
-            run.results[sheet.learner] = error_result(paper, str(err))
-            continue
-        result = grade_answers(paper, sheet.answers)
-        result.notes.extend(notes)
-        run.results[sheet.learner] = result
-        run.sheet_hashes[sheet.learner] = hashlib.sha256(path.read_bytes()).hexdigest()
+            _grade_sheet(path, keys, run)
+        except Exception as exc:  # noqa: BLE001 - one sheet that breaks the grader never stops the others
+            run.errors[path.name] = f"{path.name}: {GRADER_ERROR}: the grader failed on this sheet ({describe_error(exc)})"
     run.missing = sorted(set(keys) - set(run.results))
     if out is not None:
         write_results(run, keys, Path(out))
     return run
+
+
+def _grade_sheet(path: Path, keys: dict[str, Paper], run: GradeRun) -> None:
+    """Grade one answer sheet into ``run`` (its result, or why it has none)."""
+    learner_guess = path.stem.split(".")[0]
+    try:
+        sheet = read_sheet(path)
+    except SheetError as err:
+        run.errors[path.name] = str(err)
+        if learner_guess in keys and learner_guess not in run.results:
+            run.results[learner_guess] = error_result(keys[learner_guess], str(err))
+        return
+    paper = keys.get(sheet.learner)
+    if paper is None:
+        run.errors[path.name] = f"{path.name}: no key for learner {sheet.learner!r}"
+        return
+    if sheet.learner in run.results and not _is_error(run.results[sheet.learner]):
+        run.errors[path.name] = f"{path.name}: a second sheet for {sheet.learner!r}; the first one was graded"
+        return
+    try:
+        notes = check_sheet_against_paper(sheet, paper)
+    except SheetError as err:
+        run.errors[path.name] = str(err)
+        run.results[sheet.learner] = error_result(paper, str(err))
+        return
+    result = grade_answers(paper, sheet.answers)
+    result.notes.extend(notes)
+    run.results[sheet.learner] = result
+    run.sheet_hashes[sheet.learner] = hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _is_error(result: SubmissionResult) -> bool:
@@ -137,11 +146,10 @@ def _is_error(result: SubmissionResult) -> bool:
 def write_results(run: GradeRun, keys: dict[str, Paper], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for learner, result in run.results.items():
-        exam = keys[learner].exam
-        folder = out / learner
-        _write(folder / "result.json", json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
-        _write(folder / "report.html", render.report_html(result, exam))
-        _write(folder / "report.md", render.report_markdown(result, exam))
+        try:
+            _write_learner(result, keys[learner].exam, out / learner)
+        except Exception as exc:  # noqa: BLE001 - one learner's reports never stop the others
+            run.errors[learner] = f"{learner}: {GRADER_ERROR}: its reports could not be written ({describe_error(exc)})"
     rows = [["learner", "score", "max_score", "status"]]
     for learner in sorted(keys):
         if learner in run.results:
@@ -154,9 +162,20 @@ def write_results(run: GradeRun, keys: dict[str, Paper], out: Path) -> None:
     with tmp.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
     os.replace(tmp, out / "summary.csv")
-    if run.errors:
-        _write(out / "errors.json", json.dumps(run.errors, indent=2, ensure_ascii=False) + "\n")
     _record_like_a_batch(run, keys, out)
+    if run.errors:
+        write_errors(run.errors, out)
+
+
+def write_errors(errors: dict[str, str], out: Path) -> None:
+    """``OUT/errors.json``: what could not be graded, written, recorded or rendered, and why."""
+    _write(out / "errors.json", json.dumps(errors, indent=2, ensure_ascii=False) + "\n")
+
+
+def _write_learner(result: SubmissionResult, exam, folder: Path) -> None:
+    _write(folder / "result.json", json.dumps(result.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+    _write(folder / "report.html", render.report_html(result, exam))
+    _write(folder / "report.md", render.report_markdown(result, exam))
 
 
 def _record_like_a_batch(run: GradeRun, keys: dict[str, Paper], out: Path) -> None:
@@ -171,6 +190,11 @@ def _record_like_a_batch(run: GradeRun, keys: dict[str, Paper], out: Path) -> No
             key = GradingKey(learner=learner, content_hash=run.sheet_hashes.get(learner, "unreadable"),
                              batch_seed=paper.seed, grader_version=__version__,
                              suite_hash=hashlib.sha256(json.dumps(paper.to_key(), sort_keys=True).encode()).hexdigest())
-            book.record(key, f"exam sheet of {learner}", result, status="graded")
+            try:
+                book.record(key, f"exam sheet of {learner}", result, status="graded")
+            except Exception as exc:  # noqa: BLE001 - one result that cannot be stored never stops the others
+                run.errors[learner] = f"{learner}: {GRADER_ERROR}: its result could not be recorded ({describe_error(exc)})"
     outcome = BatchOutcome(results=sorted(run.results.values(), key=lambda r: r.learner), failures=failures)
     write_class_outputs(outcome, out)
+    for name, why in outcome.output_errors.items():
+        run.errors[f"class output {name}"] = why

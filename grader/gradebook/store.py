@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from grader.gradebook.schema import connect
-from grader.model import CheckResult, SubmissionResult
+from grader.model import CheckResult, SubmissionResult, json_safe, require_finite_scores
 
 REUSABLE_STATUSES = ("graded", "rejected")
 
@@ -120,7 +120,13 @@ class Gradebook:
 
     def record(self, key: GradingKey, source: str, result: SubmissionResult | None, *,
                status: str, reason: str = "") -> int:
-        """Store one attempt (and its checks) in a single transaction; returns the attempt id."""
+        """Store one attempt (and its checks) in a single transaction; returns the attempt id.
+
+        JSON columns are written strictly (NaN and infinities as text, see ``model.json_safe``); a
+        score that is not a finite number is a grader fault and raises ``ValueError`` before
+        anything is written."""
+        if result is not None:
+            require_finite_scores(result)
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         db = self._db
         db.execute("BEGIN IMMEDIATE")
@@ -135,8 +141,8 @@ class Gradebook:
                 (submission_id, key.batch_seed, result.seed if result else None, key.grader_version, key.suite_hash,
                  status, reason, (result.graded_at if result and result.graded_at else now),
                  result.duration_s if result else 0.0, result.score if result else None,
-                 result.max_score if result else None, json.dumps(result.sandbox if result else {}),
-                 json.dumps(result.notes if result else [])))
+                 result.max_score if result else None, _strict_json(result.sandbox if result else {}),
+                 _strict_json(result.notes if result else [])))
             attempt_id = cursor.lastrowid
             if result is not None:
                 db.executemany(
@@ -144,13 +150,17 @@ class Gradebook:
                     "status, visibility, seed, misconception, message, hint, details) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [(attempt_id, i, c.exercise, c.function, c.name, c.score, c.max_score, c.status, c.visibility,
-                      c.seed, misconception_id(c), c.message, c.hint, json.dumps(c.details, allow_nan=False))
+                      c.seed, misconception_id(c), c.message, c.hint, _strict_json(c.details))
                      for i, c in enumerate(result.checks)])
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
             raise
         return attempt_id
+
+
+def _strict_json(value) -> str:
+    return json.dumps(json_safe(value), allow_nan=False)
 
 
 def misconception_id(check: CheckResult) -> str | None:

@@ -70,9 +70,10 @@ def error_over_time_chart(check: CheckResult) -> ErrorChart | None:
     curves = _curves(check)
     if curves is None:
         return None
-    label, series, first_bad = curves
+    label, raw, first_bad = curves
+    series = {name: _finite_or_none(values) for name, values in raw.items()}
     steps = max(len(values) for values in series.values())
-    top = max((max(values) for values in series.values() if values), default=0.0) or 1.0
+    top = max((v for values in series.values() for v in values if v is not None), default=0.0) or 1.0
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x_at(t: int) -> float:  # t is 1-based
@@ -82,7 +83,7 @@ def error_over_time_chart(check: CheckResult) -> ErrorChart | None:
         return TOP + plot_h * (1 - value / (top * 1.1))
 
     drawn = [Series(name if name != "all" else label, COLOURS[i % len(COLOURS)],
-                    [(x_at(t), y_at(v)) for t, v in enumerate(values, start=1)])
+                    [(x_at(t), y_at(v)) for t, v in enumerate(values, start=1) if v is not None])
              for i, (name, values) in enumerate(series.items())]
     every = max(1, steps // 10)
     return ErrorChart(
@@ -93,6 +94,16 @@ def error_over_time_chart(check: CheckResult) -> ErrorChart | None:
         first_bad_x=None if first_bad is None else x_at(first_bad + 1),
         legend=[(s.name, s.colour) for s in drawn],
     )
+
+
+def _finite_or_none(values) -> list[float | None]:
+    """A curve's values as finite floats; anything else (NaN or infinity, stored as text in JSON)
+    becomes ``None``, a point the chart leaves out."""
+    out: list[float | None] = []
+    for value in values if isinstance(values, list) else []:
+        number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+        out.append(float(number) if number is not None and math.isfinite(number) else None)
+    return out
 
 
 # --- dashboard charts -------------------------------------------------------------------------------
