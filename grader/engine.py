@@ -60,11 +60,12 @@ def grade_submission(submission_dir: Path, learner: str, checks: list[Check], *,
     started = time.perf_counter()
     result = SubmissionResult(learner=learner, seed=seed, grader_version=__version__,
                               graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    result.sandbox = sandbox.layers()
     hidden = any(c.visibility == "hidden" for c in checks)
-    if hidden and not trusted_code and not file_isolation_active(result.sandbox):
-        checks = [c for c in checks if c.visibility != "hidden"]
-        result.notes.append(HIDDEN_SKIPPED_NOTE)
+    if hidden and not trusted_code:  # only hidden checks need the layers known before the run
+        result.sandbox = sandbox.layers()
+        if not file_isolation_active(result.sandbox):
+            checks = [c for c in checks if c.visibility != "hidden"]
+            result.notes.append(HIDDEN_SKIPPED_NOTE)
     prepared = [preparer(check, seed) for check in checks]
     first_cases = [_first_run_cases(p) for p in prepared]
     calls = [Call(p.check.exercise, p.check.function, args) for p, cases in zip(prepared, first_cases) for args in cases]

@@ -11,17 +11,17 @@ from __future__ import annotations
 import functools
 import hashlib
 from dataclasses import dataclass
-from typing import Any
-
-import sympy
+from typing import TYPE_CHECKING, Any
 
 from grader.compare import PartResult, compare_array, compare_count, flatten
-from grader.formula import FormulaError, equivalent, parse_formula
 from grader.model import CheckResult
 from grader.sandbox import wire
 from grader.sandbox.client import Outcome
 from grader.sandbox.wire import SympyText
 from grader.suites.base import Check
+
+if TYPE_CHECKING:
+    import sympy
 
 ERROR_ADVICE = {
     "missing": "Define the function with exactly the name and signature of the stub.",
@@ -149,6 +149,8 @@ def formula_verdict(text: str, reference: sympy.Expr) -> tuple[bool, str]:
     """Whether the formula ``text`` a learner's function built equals ``reference``, and what to say
     if not. Remembered: the formulas do not depend on the inputs' seed, and a class writes the same
     few (parsing and deciding equivalence costs ~1 ms each)."""
+    from grader.formula import FormulaError, equivalent, parse_formula  # SymPy: only symbolic checks need it
+
     try:
         learner = parse_formula(text, ["d", "h"])
     except FormulaError as exc:

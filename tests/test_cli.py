@@ -38,7 +38,7 @@ def test_batch_grades_the_sample_class(tmp_path):
     result = run("batch", SAMPLES, "--out", out, "--seed", 3)
     assert result.exit_code == 0, result.output
     learners = sorted(p.name for p in out.iterdir() if p.is_dir())
-    assert learners == ["ada_lovelace", "ben_okafor", "chen_wei", "dana_smith"]
+    assert learners == ["ada_lovelace", "ben_okafor", "chen_wei", "dana_smith"], result.output
     scores = {}
     for learner in learners:
         data = json.loads((out / learner / "result.json").read_text())

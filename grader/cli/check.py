@@ -39,7 +39,7 @@ def check(exercise: str | None, folder: Path, seed: int | None, fixtures_dir: Pa
     if seed is not None and run.from_fixtures:
         click.echo("Note: --seed has no effect here: the public checks use the inputs stored with the handout.",
                    err=True)
-    with ForkServer() as sandbox:
+    with ForkServer(symbolic=any(c.kind == "symbolic" for c in run.checks)) as sandbox:
         result = grade_submission(folder, learner="you", checks=run.checks, sandbox=sandbox, seed=run.seed,
                                   preparer=run.preparer)
     click.echo(render_terminal(result, colour=True, public_note=run.note))

@@ -119,11 +119,15 @@ class ForkServer:
 
     ``without`` names confinement steps (``grader.sandbox.confine.SWITCHABLE``) that its children must
     not apply: only for tests and benchmarks that need a weaker sandbox on purpose.
+    ``symbolic=False`` starts faster by not preloading SymPy: for runs with no symbolic call (a child
+    that gets one anyway imports SymPy itself, slowly but correctly).
     """
 
-    def __init__(self, limits: Limits | None = None, *, without: tuple[str, ...] = ()) -> None:
+    def __init__(self, limits: Limits | None = None, *, without: tuple[str, ...] = (),
+                 symbolic: bool = True) -> None:
         self.limits = limits or Limits()
         self.without = tuple(without)
+        self.symbolic = symbolic
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._layers: dict[str, str] | None = None
@@ -142,7 +146,8 @@ class ForkServer:
         if self._process and self._process.poll() is None:
             return
         env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-               "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "LC_ALL": "C.UTF-8"}
+               "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "LC_ALL": "C.UTF-8",
+               "DEEP_RNN_GRADER_SANDBOX_SYMPY": "1" if self.symbolic else "0"}  # server.SYMPY_SWITCH
         self._process = subprocess.Popen(
             [sys.executable, "-I", "-m", "grader.sandbox.server"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,

@@ -56,7 +56,6 @@ import sys
 import time
 
 import numpy  # noqa: F401 - imported so every child starts warm
-import sympy
 
 from grader.sandbox import child, wire
 
@@ -418,6 +417,7 @@ def _first_missing(outcomes, start: int) -> int:
 # (``make_symbol``), so that SymPy's cache hands every child the same objects with their assumptions
 # already deduced.  Bare symbols are inputs, not answers.
 SYMBOL_NAMES = ("d", "h")
+SYMPY_SWITCH = "DEEP_RNN_GRADER_SANDBOX_SYMPY"  # "0": SymPy is not preloaded (``ForkServer(symbolic=False)``)
 
 
 def warm_up() -> None:
@@ -433,8 +433,9 @@ def warm_up() -> None:
     arbitrary numbers, and none of its results is kept.
     """
     _warm_numpy()  # first: importing numpy.random registers ABCs, which empties the ABC caches ...
-    _warm_sympy()  # ... that SymPy's arithmetic fills
-    _prime_sympy_cache()
+    if os.environ.get(SYMPY_SWITCH, "1") != "0":
+        _warm_sympy()  # ... that SymPy's arithmetic fills
+        _prime_sympy_cache()
 
 
 def _warm_sympy() -> None:
@@ -452,6 +453,8 @@ def _prime_sympy_cache() -> None:
     """Put into SymPy's (otherwise empty) cache the input symbols and the small integers, with the
     facts that arithmetic and printing ask about them (zero? negative?) already deduced: a child's
     ``d * h`` then starts from these objects instead of deducing their assumptions again."""
+    import sympy
+
     for name in SYMBOL_NAMES:
         symbol = make_symbol(name)
         symbol.is_zero, symbol.is_extended_negative  # noqa: B018 - deduces and stores the facts

@@ -15,13 +15,21 @@ __all__ = ["Check", "Tolerance", "all_checks", "select_checks"]
 
 
 def all_checks() -> list[Check]:
-    for exercise in EXERCISES:
-        importlib.import_module(f"grader.suites.{exercise}")
-    order = {name: i for i, name in enumerate(EXERCISES)}
-    return sorted(registered(), key=lambda c: order[c.exercise])
+    return _checks_of(EXERCISES)
 
 
 def select_checks(exercises: Iterable[str] | None = None, visibilities: Iterable[str] = ("public", "hidden")) -> list[Check]:
-    wanted = set(exercises) if exercises is not None else set(EXERCISES)
+    """The checks of ``exercises`` (all when None) with one of ``visibilities``, in catalogue order;
+    only the suites of those exercises are imported."""
     shown = set(visibilities)
-    return [c for c in all_checks() if c.exercise in wanted and c.visibility in shown]
+    return [c for c in _checks_of(EXERCISES if exercises is None else set(exercises)) if c.visibility in shown]
+
+
+def _checks_of(exercises: Iterable[str]) -> list[Check]:
+    """Every registered check of ``exercises``, in catalogue order, importing just their suites."""
+    chosen = set(exercises)
+    wanted = [name for name in EXERCISES if name in chosen]
+    for exercise in wanted:
+        importlib.import_module(f"grader.suites.{exercise}")
+    order = {name: i for i, name in enumerate(wanted)}
+    return sorted((c for c in registered() if c.exercise in order), key=lambda c: order[c.exercise])
