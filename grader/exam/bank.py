@@ -13,6 +13,7 @@ cell update ``c_t = f_t ⊙ c_{t−1} + i_t ⊙ c~_t``.
 """
 from __future__ import annotations
 
+import functools
 import math
 import random
 from collections.abc import Callable
@@ -38,18 +39,40 @@ NUMERIC_FORMAT = "a number, e.g. 0.123 (give at least 3 decimal places)"
 COUNT_FORMAT = "a whole number"
 
 
+MAX_DRAWS = 500  # draws of fresh numbers before a question is declared unable to discriminate
+
+
+class BankError(RuntimeError):
+    """A question of the bank cannot produce a usable variant (an authoring problem, not a learner's)."""
+
+
 @dataclass(frozen=True)
 class Question:
+    """A bank question. ``build`` draws one candidate variant; :meth:`variant` is what papers use."""
+
     qid: str
     topic: str
     kind: str
     title: str
     build: Callable[[random.Random], Variant]
 
-    def variant(self, rng: random.Random) -> Variant:
+    def draw(self, rng: random.Random) -> Variant:
+        """One candidate variant, with every catalogued mistake, whether or not it discriminates."""
         v = self.build(rng)
         assert v.qid == self.qid and v.kind == self.kind
         return v
+
+    def variant(self, rng: random.Random) -> Variant:
+        """The first draw from ``rng`` that tells every catalogued mistake from the key and from the
+        others (see :mod:`.discrimination`); numbers are redrawn, mistakes are never dropped."""
+        from .discrimination import collisions
+
+        for _ in range(MAX_DRAWS):
+            v = self.draw(rng)
+            if not collisions(v):
+                return v
+        raise BankError(f"{self.qid}: no variant in {MAX_DRAWS} draws keeps every mistake apart "
+                        f"({'; '.join(collisions(v))})")
 
 
 BANK: dict[str, Question] = {}
@@ -157,20 +180,9 @@ def _sig(a: float) -> float:
     return 1.0 / (1.0 + math.exp(-a))
 
 
-def _miscon(value: float | str, feedback: str) -> dict:
-    return {"answer": value, "feedback": feedback}
-
-
-def _distinct(answer: float, miscons: list[dict], tol: float) -> list[dict]:
-    """Keep only misconception values that a grader can tell apart from the answer and each other."""
-    kept: list[dict] = []
-    for m in miscons:
-        if abs(m["answer"] - answer) <= 3 * tol:
-            continue
-        if any(abs(m["answer"] - k["answer"]) <= 2 * tol for k in kept):
-            continue
-        kept.append(m)
-    return kept
+def _miscon(value: float | str, feedback: str, mistake: str) -> dict:
+    """A catalogued wrong answer: its value, the feedback, and the mistake's id (verb_object)."""
+    return {"answer": value, "feedback": feedback, "id": mistake}
 
 
 GATE_TOL = 0.002
@@ -351,8 +363,9 @@ def _build_bidir_width(rng: random.Random) -> Variant:
                "layer output at each time step?",
         answer=float(width), tolerance=0.0, answer_format=COUNT_FORMAT,
         misconceptions=[_miscon(float(h), "That is one direction only; the forward and backward states "
-                                          "are concatenated."),
-                        _miscon(float(d), "The output size depends on h, not on the input size d.")],
+                                          "are concatenated.", "one_direction_only"),
+                        _miscon(float(d), "The output size depends on h, not on the input size d.",
+                                "output_width_is_d")],
         hint="Each time step gets one forward and one backward state.",
         explanation=f"h_t = [→h_t ; ←h_t] has 2h = {width} entries at every layer, the top one included.",
     )
@@ -473,10 +486,11 @@ def _build_stacked_step(rng: random.Random) -> Variant:
         given=[["x_t", _fmt(x_t)], ["h_t^(1)", _fmt(h1_t)], ["h_{t−1}^(2)", _fmt(h2_prev)],
                ["W_x^(2)", _fmt(wx)], ["W_h^(2)", _fmt(wh)], ["b^(2)", _fmt(b)]],
         answer=value, tolerance=GATE_TOL, answer_format=NUMERIC_FORMAT,
-        misconceptions=_distinct(value, [
-            _miscon(wrong_x, "You fed x_t to layer 2. Layer ℓ ≥ 2 reads h_t^(ℓ−1), the layer below."),
-            _miscon(no_tanh, "That is the pre-activation; apply φ = tanh."),
-        ], GATE_TOL),
+        misconceptions=[
+            _miscon(wrong_x, "You fed x_t to layer 2. Layer ℓ ≥ 2 reads h_t^(ℓ−1), the layer below.",
+                    "feed_x_to_every_layer"),
+            _miscon(no_tanh, "That is the pre-activation; apply φ = tanh.", "tanh_left_out"),
+        ],
         hint="Layer 2's input at time t is not x_t.",
         explanation=f"h_t^(2) = tanh({_fmt(wx)}·{_fmt(h1_t)} + {_fmt(wh)}·{_fmt(h2_prev)} + {_fmt(b)}) "
                     f"= {value:.4f}.",
@@ -604,11 +618,12 @@ def _gate_question(qid: str, topic: str, gate_name: str, sym: str, fn: Callable,
                    f"the {gate_name} {sym} = σ({W} x_t + {U} h_{{t−1}} + {bname}).",
             given=[["x_t", _vec(x)], ["h_{t−1}", _fmt(hp)], [W, _vec(w)], [U, _fmt(u)], [bname, _fmt(b)]],
             answer=value, tolerance=GATE_TOL, answer_format=NUMERIC_FORMAT,
-            misconceptions=_distinct(value, [
-                _miscon(pre, "That is the pre-activation; a gate applies σ to it."),
-                _miscon(math.tanh(pre), "Gates use σ, which lies in (0, 1); tanh is for candidate states."),
-                _miscon(_sig(pre - b), f"The bias {bname} is missing."),
-            ], GATE_TOL),
+            misconceptions=[
+                _miscon(pre, "That is the pre-activation; a gate applies σ to it.", "sigmoid_left_out"),
+                _miscon(math.tanh(pre), "Gates use σ, which lies in (0, 1); tanh is for candidate states.",
+                        "tanh_for_gate"),
+                _miscon(_sig(pre - b), f"The bias {bname} is missing.", "bias_left_out"),
+            ],
             hint="First the pre-activation (three products and the bias), then σ(a) = 1 / (1 + e^(−a)).",
             explanation=f"a = {_fmt(w[0])}·{_fmt(x[0])} + {_fmt(w[1])}·{_fmt(x[1])} + {_fmt(u)}·{_fmt(hp)} "
                         f"+ {_fmt(b)} = {pre:.4f}, so {sym} = σ(a) = {value:.4f}.",
@@ -646,11 +661,13 @@ def _build_gru_candidate(rng: random.Random) -> Variant:
         given=[["x_t", _fmt(x)], ["h_{t−1}", _fmt(hp)], ["r_t", _fmt(r)], ["W_h", _fmt(w)],
                ["U_h", _fmt(u)], ["b_h", _fmt(b)]],
         answer=value, tolerance=GATE_TOL, answer_format=NUMERIC_FORMAT,
-        misconceptions=_distinct(value, [
-            _miscon(no_reset, "The reset gate is missing: the candidate reads r_t ⊙ h_{t−1}, not h_{t−1}."),
-            _miscon(w * x + u * r * hp + b, "That is the pre-activation; the candidate applies tanh."),
-            _miscon(_sig(w * x + u * r * hp + b), "The candidate state uses tanh, not σ."),
-        ], GATE_TOL),
+        misconceptions=[
+            _miscon(no_reset, "The reset gate is missing: the candidate reads r_t ⊙ h_{t−1}, not h_{t−1}.",
+                    "drop_reset_gate"),
+            _miscon(w * x + u * r * hp + b, "That is the pre-activation; the candidate applies tanh.",
+                    "tanh_left_out"),
+            _miscon(_sig(w * x + u * r * hp + b), "The candidate state uses tanh, not σ.", "sigmoid_for_candidate"),
+        ],
         hint="Scale h_{t−1} by r_t first, then apply U_h, add the rest and take tanh.",
         explanation=f"h~_t = tanh({_fmt(w)}·{_fmt(x)} + {_fmt(u)}·({_fmt(r)}·{_fmt(hp)}) + {_fmt(b)}) "
                     f"= {value:.4f}.",
@@ -686,12 +703,13 @@ def _build_gru_mix(rng: random.Random) -> Variant:
                "h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h~_t.",
         given=[["h_{t−1}", _fmt(hp)], ["z_t", _fmt(z)], ["h~_t", _fmt(ht)]],
         answer=value, tolerance=GATE_TOL, answer_format=NUMERIC_FORMAT,
-        misconceptions=_distinct(value, [
+        misconceptions=[
             _miscon(swapped, "You swapped the roles of z_t and 1 − z_t (PyTorch's convention). In the "
-                             "course a small z_t keeps the old state: h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h~_t."),
-            _miscon(ht, "That is the candidate alone; h_t mixes h_{t−1} and h~_t."),
-            _miscon(hp, "That is the old state alone; h_t mixes h_{t−1} and h~_t."),
-        ], GATE_TOL),
+                             "course a small z_t keeps the old state: h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h~_t.",
+                    "swap_update_gate"),
+            _miscon(ht, "That is the candidate alone; h_t mixes h_{t−1} and h~_t.", "candidate_only"),
+            _miscon(hp, "That is the old state alone; h_t mixes h_{t−1} and h~_t.", "old_state_only"),
+        ],
         hint="A small z_t keeps the old state.",
         explanation=f"h_t = (1 − {_fmt(z)})·{_fmt(hp)} + {_fmt(z)}·{_fmt(ht)} = {value:.4f}; with "
                     f"z_t = {_fmt(z)} the GRU {keeps}.",
@@ -718,10 +736,12 @@ def _build_gru_step(rng: random.Random) -> Variant:
                "finally h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h~_t. Report h_t.",
         given=[["x_t", _fmt(x)], ["h_{t−1}", _fmt(hp)]] + [[k, _fmt(v)] for k, v in vals.items()],
         answer=value, tolerance=GATE_TOL, answer_format=NUMERIC_FORMAT,
-        misconceptions=_distinct(value, [
-            _miscon(swapped, "You swapped z_t and 1 − z_t. In the course a small z_t keeps the old state."),
-            _miscon(no_reset, "The candidate must use r_t ⊙ h_{t−1}; the reset gate was left out."),
-        ], GATE_TOL),
+        misconceptions=[
+            _miscon(swapped, "You swapped z_t and 1 − z_t. In the course a small z_t keeps the old state.",
+                    "swap_update_gate"),
+            _miscon(no_reset, "The candidate must use r_t ⊙ h_{t−1}; the reset gate was left out.",
+                    "drop_reset_gate"),
+        ],
         hint="Order: r_t and z_t (σ), then h~_t (tanh, with r_t ⊙ h_{t−1}), then the mix.",
         explanation=f"r_t = {r:.4f}, z_t = {z:.4f}, h~_t = {cand:.4f}, so h_t = (1 − z_t)·{_fmt(hp)} + "
                     f"z_t·h~_t = {value:.4f}.",
@@ -829,11 +849,13 @@ def _build_lstm_cell_update(rng: random.Random) -> Variant:
                "c_t = f_t ⊙ c_{t−1} + i_t ⊙ c~_t.",
         given=[["c_{t−1}", _fmt(cp)], ["f_t", _fmt(f)], ["i_t", _fmt(i)], ["c~_t", _fmt(ct)]],
         answer=value, tolerance=GATE_TOL, answer_format=NUMERIC_FORMAT,
-        misconceptions=_distinct(value, [
-            _miscon(f * cp + ct, "The input gate i_t must scale the candidate c~_t."),
-            _miscon(cp + i * ct, "The forget gate f_t must scale the old cell state c_{t−1}."),
-            _miscon((1 - i) * cp + i * ct, "That is a GRU-style mix; the LSTM has a separate forget gate f_t."),
-        ], GATE_TOL),
+        misconceptions=[
+            _miscon(f * cp + ct, "The input gate i_t must scale the candidate c~_t.", "input_gate_left_out"),
+            _miscon(cp + i * ct, "The forget gate f_t must scale the old cell state c_{t−1}.",
+                    "forget_gate_left_out"),
+            _miscon((1 - i) * cp + i * ct, "That is a GRU-style mix; the LSTM has a separate forget gate f_t.",
+                    "gru_style_mix"),
+        ],
         hint="Two products, then add them.",
         explanation=f"c_t = {_fmt(f)}·{_fmt(cp)} + {_fmt(i)}·{_fmt(ct)} = {value:.4f}.",
     )
@@ -853,10 +875,10 @@ def _build_lstm_hidden(rng: random.Random) -> Variant:
                "state h_t = o_t ⊙ tanh(c_t).",
         given=[["o_t", _fmt(o)], ["c_t", _fmt(c)]],
         answer=value, tolerance=GATE_TOL, answer_format=NUMERIC_FORMAT,
-        misconceptions=_distinct(value, [
-            _miscon(o * c, "tanh is missing: h_t = o_t ⊙ tanh(c_t)."),
-            _miscon(math.tanh(o * c), "Apply tanh to c_t first, then multiply by o_t."),
-        ], GATE_TOL),
+        misconceptions=[
+            _miscon(o * c, "tanh is missing: h_t = o_t ⊙ tanh(c_t).", "hidden_without_tanh"),
+            _miscon(math.tanh(o * c), "Apply tanh to c_t first, then multiply by o_t.", "tanh_after_gate"),
+        ],
         hint="Squash c_t with tanh, then scale by o_t.",
         explanation=f"h_t = {_fmt(o)}·tanh({_fmt(c)}) = {value:.4f}.",
     )
@@ -884,12 +906,16 @@ def _build_lstm_step(rng: random.Random) -> Variant:
     f, i, o, ct = _sig(pre("f")), _sig(pre("i")), _sig(pre("o")), math.tanh(pre("c"))
     c_no_f = cp + i * ct
     miscons = [_miscon(c_no_f if ask == "c_t" else o * math.tanh(c_no_f),
-                       "The forget gate must scale c_{t−1} in c_t = f_t ⊙ c_{t−1} + i_t ⊙ c~_t.")]
+                       "The forget gate must scale c_{t−1} in c_t = f_t ⊙ c_{t−1} + i_t ⊙ c~_t.",
+                       "forget_gate_left_out")]
     if ask == "h_t":
-        miscons.append(_miscon(o * (f * cp + i * ct), "tanh is missing: h_t = o_t ⊙ tanh(c_t)."))
-        miscons.append(_miscon(f * cp + i * ct, "That is c_t; the question asks for h_t = o_t ⊙ tanh(c_t)."))
+        miscons.append(_miscon(o * (f * cp + i * ct), "tanh is missing: h_t = o_t ⊙ tanh(c_t).",
+                               "hidden_without_tanh"))
+        miscons.append(_miscon(f * cp + i * ct, "That is c_t; the question asks for h_t = o_t ⊙ tanh(c_t).",
+                               "reported_c_for_h"))
     else:
-        miscons.append(_miscon(o * math.tanh(f * cp + i * ct), "That is h_t; the question asks for c_t."))
+        miscons.append(_miscon(o * math.tanh(f * cp + i * ct), "That is h_t; the question asks for c_t.",
+                               "reported_h_for_c"))
     return Variant(
         qid="lstm-full-step", topic="lstm", kind="numeric",
         prompt=f"Carry out one full LSTM step with d = 1 and h = 1: compute f_t, i_t, o_t, c~_t, then "
@@ -897,7 +923,7 @@ def _build_lstm_step(rng: random.Random) -> Variant:
         given=[["x_t", _fmt(x)], ["h_{t−1}", _fmt(hp)], ["c_{t−1}", _fmt(cp)]]
               + [[k, _fmt(v)] for k, v in vals.items()],
         answer=value, tolerance=GATE_TOL, answer_format=NUMERIC_FORMAT,
-        misconceptions=_distinct(value, miscons, GATE_TOL),
+        misconceptions=miscons,
         hint="Three σ gates and one tanh candidate, all from x_t and h_{t−1}; then the cell update.",
         explanation=f"f_t = {f:.4f}, i_t = {i:.4f}, o_t = {o:.4f}, c~_t = {ct:.4f}; c_t = {float(c[0, 0]):.4f} "
                     f"and h_t = {float(h[0, 0]):.4f}.",
@@ -1056,13 +1082,7 @@ true_false(
 # Parameter counts
 # ---------------------------------------------------------------------------------------------
 
-_CELL_NAMES = {"rnn": "vanilla RNN", "gru": "GRU", "lstm": "LSTM"}
-
-
-def _a(noun: str) -> str:
-    """The noun with its indefinite article ("an LSTM", "a GRU")."""
-    return ("an " if noun[0] in "AEFHILMNORSXaeiou" else "a ") + noun
-_GATES = {"rnn": 1, "gru": 3, "lstm": 4}
+_D, _H, _L = sympy.symbols("d h L")
 
 single(
     "params-order", "params",
@@ -1088,59 +1108,59 @@ true_false(
 )
 
 
-def _count_miscons(cell: str, d, h, layers=1, bidirectional=False) -> list[tuple[object, str]]:
-    """Typical wrong counts, as (value, feedback). Works with numbers and with SymPy symbols."""
+@functools.lru_cache(maxsize=None)
+def _symbolic_counts(cell: str, layers, bidirectional: bool) -> tuple[str, tuple]:
+    """The key as text, and the catalogued mistakes (shared with the code checks) that are a different formula from the
+    key and from each other for this stack: a formula equal to the key, or to an earlier mistake,
+    for every d and h cannot be told apart by any numbers, so it is left out here, once per shape."""
+    from grader.misconceptions.param_count import count_mistakes
     from solutions.param_count import stacked_param_count
 
-    g = _GATES[cell]
-    k = 2 if bidirectional else 1
-    right = stacked_param_count(cell, d, h, layers, bidirectional)
-    out = [
-        (right - k * layers * g * h, "The bias vectors are missing: every affine map has a bias of size h."),
-        (right + k * layers * g * h, "The bias is counted twice: one bias vector per affine map."),
-    ]
-    for other, name in (("rnn", "vanilla RNN"), ("gru", "GRU"), ("lstm", "LSTM")):
-        if other != cell:
-            out.append((stacked_param_count(other, d, h, layers, bidirectional),
-                        f"That is the count for {_a(name)}; {_a(_CELL_NAMES[cell])} has {g} affine map"
-                        f"{'s' if g > 1 else ''}."))
-    if layers != 1:
-        out.append((k * layers * stacked_param_count(cell, d, h, 1),
-                    "Only layer 1 reads the d inputs; layers 2 and up read the states of the layer below."))
-    if bidirectional:
-        out.append((right / 2, "That counts one direction only; a bidirectional layer has two cells."))
-        out.append((stacked_param_count(cell, d, h, layers), "A bidirectional layer has two cells, one per "
-                                                             "direction."))
-        if layers != 1:
-            out.append((2 * stacked_param_count(cell, d, h, layers),
-                        "Above layer 1 each cell reads the concatenated [→h ; ←h], of size 2h."))
+    key = sympy.expand(stacked_param_count(cell, _D, _H, layers, bidirectional))
+    kept: list = []
+    seen = [key]
+    for m in count_mistakes(cell, layers, bidirectional):
+        expr = sympy.expand(m.count(cell, _D, _H, layers, bidirectional))
+        if any(sympy.expand(expr - other) == 0 for other in seen):
+            continue
+        seen.append(expr)
+        kept.append((m, str(expr)))
+    return str(key), tuple(kept)
+
+
+def _count_miscons(cell: str, d, h, layers=1, bidirectional=False) -> list[dict]:
+    """The catalogued wrong counts for this stack at sizes ``d``, ``h`` (numbers or SymPy symbols)."""
+    out = []
+    for m, text in _symbolic_counts(cell, layers, bidirectional)[1]:
+        value = m.count(cell, d, h, layers, bidirectional)
+        out.append(_miscon(text if isinstance(value, sympy.Basic) else float(value), m.message(cell), m.id))
     return out
 
 
 def _count_question(qid: str, title: str, choose: Callable[[random.Random], tuple[str, int, bool]]) -> None:
     def build(rng: random.Random) -> Variant:
+        from grader.misconceptions.param_count import CELL_NAMES, MAPS, with_article
         from solutions.param_count import stacked_param_count
 
         cell, layers, bidir = choose(rng)
         d = rng.choice([3, 5, 8, 10, 12, 16, 20, 26, 32, 50, 64, 100])
         h = rng.choice([4, 6, 8, 10, 16, 20, 32, 64, 128])
         value = stacked_param_count(cell, d, h, layers, bidir)
-        shape = (f"{layers} stacked{' bidirectional' if bidir else ''} {_CELL_NAMES[cell]} layers"
-                 if layers > 1 else f"one{' bidirectional' if bidir else ''} {_CELL_NAMES[cell]} layer")
-        miscons = [_miscon(float(v), fb) for v, fb in _count_miscons(cell, d, h, layers, bidir)
-                   if int(v) != int(value)]
-        g = _GATES[cell]
+        shape = (f"do {layers} stacked{' bidirectional' if bidir else ''} {CELL_NAMES[cell]} layers"
+                 if layers > 1 else f"does one{' bidirectional' if bidir else ''} {CELL_NAMES[cell]} layer")
+        miscons = _count_miscons(cell, d, h, layers, bidir)
+        g = MAPS[cell]
         per = f"{g}(hd + h² + h)" if g > 1 else "hd + h² + h"
         return Variant(
             qid=qid, topic="params", kind="numeric",
-            prompt=f"How many trainable parameters does {shape} have, with input size d = {d} and hidden "
+            prompt=f"How many trainable parameters {shape} have, with input size d = {d} and hidden "
                    f"size h = {h}{' per direction' if bidir else ''}? Count weights and one bias vector "
                    "per affine map; there is no output layer.",
             answer=float(value), tolerance=0.0, answer_format=COUNT_FORMAT,
             misconceptions=miscons,
-            hint=f"One {_CELL_NAMES[cell]} cell has {per} parameters; later layers read h"
+            hint=f"One {CELL_NAMES[cell]} cell has {per} parameters; later layers read h"
                  f"{' (2h when bidirectional)' if bidir else ''} inputs.",
-            explanation=f"The count is {int(value)}: {_a(_CELL_NAMES[cell])} cell has {per} parameters"
+            explanation=f"The count is {int(value)}: {with_article(CELL_NAMES[cell])} cell has {per} parameters"
                         + ("; layer ℓ ≥ 2 reads " + ("2h" if bidir else "h") + " inputs" if layers > 1 else "")
                         + ("; each bidirectional layer holds two cells" if bidir else "") + ".",
         )
@@ -1155,27 +1175,20 @@ _count_question("count-stacked", "Parameters of a stacked recurrent network",
 _count_question("count-bidirectional", "Parameters of a bidirectional recurrent network",
                 lambda rng: (rng.choice(["gru", "lstm"]), rng.choice([1, 2]), True))
 
-_D, _H, _L = sympy.symbols("d h L")
-
-
 def _formula_question(qid: str, title: str, choose: Callable[[random.Random], tuple[str, object, bool]],
                       symbols: tuple[str, ...]) -> None:
     def build(rng: random.Random) -> Variant:
-        from solutions.param_count import stacked_param_count
+        from grader.misconceptions.param_count import CELL_NAMES
 
         cell, layers, bidir = choose(rng)
-        expected = sympy.expand(stacked_param_count(cell, _D, _H, layers, bidir))
-        miscons = []
-        for v, fb in _count_miscons(cell, _D, _H, layers, bidir):
-            v = sympy.expand(v)
-            if sympy.expand(v - expected) != 0:
-                miscons.append(_miscon(str(v), fb))
+        expected = _symbolic_counts(cell, layers, bidir)[0]
+        miscons = _count_miscons(cell, _D, _H, layers, bidir)
         if layers == _L:
-            what = f"a stack of L {'bidirectional ' if bidir else ''}{_CELL_NAMES[cell]} layers"
+            what = f"a stack of L {'bidirectional ' if bidir else ''}{CELL_NAMES[cell]} layers"
         elif layers == 1:
-            what = f"one {'bidirectional ' if bidir else ''}{_CELL_NAMES[cell]} layer"
+            what = f"one {'bidirectional ' if bidir else ''}{CELL_NAMES[cell]} layer"
         else:
-            what = f"{layers} stacked {'bidirectional ' if bidir else ''}{_CELL_NAMES[cell]} layers"
+            what = f"{layers} stacked {'bidirectional ' if bidir else ''}{CELL_NAMES[cell]} layers"
         return Variant(
             qid=qid, topic="params", kind="formula",
             prompt=f"Write the number of trainable parameters of {what} as a formula in "

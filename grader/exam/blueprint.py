@@ -16,7 +16,8 @@ explicit list of question ids or the bank filtered by ``topics`` and/or ``kinds`
 
 ``partial_credit`` (default false) allows part marks where a kind supports them: a multiple-choice
 answer earns (right picks − wrong picks) / (number of right options), never below zero; a numeric
-answer with a non-zero tolerance earns half the points when it is within ten times the tolerance.
+answer with a non-zero tolerance earns half the points when it is within ten times the tolerance
+and matches no catalogued mistake.
 Single choice, true/false, exact counts and formulas are all-or-nothing.
 
 Blueprints are read with ``yaml.safe_load`` only.

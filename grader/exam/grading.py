@@ -7,6 +7,7 @@ is normalised for its kind with narrow rules; formulas go through the whitelist 
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 import time
@@ -18,10 +19,10 @@ from typing import Any
 import yaml
 
 from .. import __version__
-from ..formula import FormulaError, equivalent, parse_formula
+from ..formula import Formula, FormulaError, FormulaUndecided, read_formula, same
 from ..model import CheckResult, SubmissionResult
 from .blueprint import Paper
-from .variant import KIND_LABELS, LETTERS, Variant, format_number
+from .variant import KIND_LABELS, LETTERS, PARTIAL_BAND, Variant, format_number, match_slack
 
 MAX_SHEET_BYTES = 256 * 1024
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?\Z")
@@ -42,6 +43,13 @@ class Outcome:
     message: str             # what the learner wrote and what was expected
     misconception: str = ""  # targeted feedback when a known wrong answer matched
     given: Any = None        # the learner's answer, normalised, for the record
+    undecided: bool = False  # a formula whose equivalence could not be decided within the bounds
+
+
+@functools.lru_cache(maxsize=1024)
+def key_formula(text: str, symbols: tuple[str, ...]) -> Formula:
+    """A key's (or a catalogued mistake's) formula, read once per process."""
+    return read_formula(text, symbols)
 
 
 def _blank(value: Any) -> bool:
@@ -141,17 +149,17 @@ def score_answer(variant: Variant, value: Any, partial_credit: bool = False) -> 
             got = _number(value)
             key = float(variant.answer)
             tol = float(variant.tolerance)
-            slack = 1e-9 * max(1.0, abs(key))
-            if abs(got - key) <= tol + slack:
+            if abs(got - key) <= tol + match_slack(key):
                 return Outcome(1.0, "passed", f"Correct: {format_number(key, tol)}.", given=got)
             miscon = ""
             for m in variant.misconceptions:
-                if abs(got - float(m["answer"])) <= tol + 1e-9 * max(1.0, abs(float(m["answer"]))):
+                if abs(got - float(m["answer"])) <= tol + match_slack(m["answer"]):
                     miscon = m["feedback"]
                     break
             fraction = 0.0
             near = ""
-            if partial_credit and tol > 0 and abs(got - key) <= 10 * tol:
+            # a recognised mistake is wrong however close it lands; only an unexplained slip is "close"
+            if partial_credit and tol > 0 and not miscon and abs(got - key) <= PARTIAL_BAND * tol:
                 fraction = 0.5
                 near = " It is close, so it earns half the points."
             tol_text = f" (tolerance ±{tol:g})" if tol > 0 else " (exact)"
@@ -163,18 +171,20 @@ def score_answer(variant: Variant, value: Any, partial_credit: bool = False) -> 
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 value = str(value)
             try:
-                got_expr = parse_formula(value, variant.symbols)
+                got = read_formula(value, variant.symbols)
             except FormulaError as err:
                 raise AnswerError(str(err)) from None
-            key_expr = parse_formula(variant.answer, variant.symbols)
-            if equivalent(got_expr, key_expr):
-                return Outcome(1.0, "passed", f"Correct: {value.strip()} equals {expected}.", given=value)
-            miscon = ""
-            for m in variant.misconceptions:
-                if equivalent(got_expr, parse_formula(m["answer"], variant.symbols)):
-                    miscon = m["feedback"]
-                    break
-            return Outcome(0.0, "failed", f"You wrote {value.strip()}, which is not equal to {expected}.",
+            text = value.strip()
+            try:  # the learner's formula is read once; each comparison is one exact polynomial product
+                if same(got, key_formula(variant.answer, tuple(variant.symbols))):
+                    return Outcome(1.0, "passed", f"Correct: {text} equals {expected}.", given=value)
+                miscon = next((m["feedback"] for m in variant.misconceptions
+                               if same(got, key_formula(m["answer"], tuple(variant.symbols)))), "")
+            except FormulaUndecided as why:
+                return Outcome(0.0, "error", f"Your formula {text} could not be compared automatically ({why}); "
+                                             "it is flagged for your instructor to check by hand.",
+                               given=value, undecided=True)
+            return Outcome(0.0, "failed", f"You wrote {text}, which is not equal to {expected}.",
                            misconception=miscon, given=value)
     except AnswerError as err:
         return Outcome(0.0, "error", f"Your answer could not be read: {err}. The answer is {expected}.",

@@ -22,6 +22,12 @@ KIND_LABELS = {
     "formula": "formula",
 }
 LETTERS = "ABCDEFGH"
+PARTIAL_BAND = 10  # with partial credit, a numeric answer within 10 × tolerance of the key earns half
+
+
+def match_slack(value: float) -> float:
+    """Rounding slack added to every numeric comparison with ``value``."""
+    return 1e-9 * max(1.0, abs(float(value)))
 
 
 def derived_rng(*parts: object) -> random.Random:
@@ -38,7 +44,9 @@ class Variant:
     ``answer`` depends on ``kind``: ``single`` a letter (``"B"``), ``multi`` a sorted list of
     letters, ``tf`` a bool, ``numeric`` a float, ``formula`` the expected expression as text in
     the formula grammar of :mod:`grader.formula` (read back with the same whitelist parser).
-    ``misconceptions`` are wrong answers with targeted feedback (numeric and formula kinds).
+    ``misconceptions`` are wrong answers with targeted feedback (numeric and formula kinds), each a
+    dict ``{"answer", "feedback", "id"}`` (``id`` names the catalogued mistake; keys written before it
+    existed have none).
     """
 
     qid: str
