@@ -149,14 +149,17 @@ def formula_verdict(text: str, reference: sympy.Expr) -> tuple[bool, str]:
     """Whether the formula ``text`` a learner's function built equals ``reference``, and what to say
     if not. Remembered: the formulas do not depend on the inputs' seed, and a class writes the same
     few (parsing and deciding equivalence costs ~1 ms each)."""
-    from grader.formula import FormulaError, equivalent, parse_formula  # SymPy: only symbolic checks need it
+    from grader.formula import FormulaError, FormulaUndecided, equivalent, parse_formula  # SymPy: only symbolic checks need it
 
     try:
         learner = parse_formula(text, ["d", "h"])
     except FormulaError as exc:
         return False, f"the formula your function built could not be read: {exc}"
-    if equivalent(learner, reference):
-        return True, ""
+    try:
+        if equivalent(learner, reference):
+            return True, ""
+    except FormulaUndecided as exc:
+        return False, f"the formula your function built could not be compared with the right one: {exc}"
     return False, f"called with symbols d and h it returns {learner}, which is not the right formula."
 
 
