@@ -27,9 +27,10 @@ from typing import Any, Callable
 
 import numpy as np
 
+from grader.causes import CELL_FUNCTION, EXERCISE_OF, Checked, explain_roots
 from grader.compare import compare_array, error_over_time
 from grader.judge import Prepared, fp_warnings
-from grader.misconceptions.match import candidates, find_misconception, replaced_on_path
+from grader.misconceptions.match import find_misconception
 from grader.model import CheckResult
 from grader.reference import expected_value
 from grader.sandbox.client import Call, Outcome, RunCalls, SandboxFailure
@@ -62,6 +63,10 @@ def _large_negative(args: tuple, rng: np.random.Generator) -> tuple:
     return (np.array([-800.0, -1e3, -1e4]),)
 
 
+def _moderate(args: tuple, rng: np.random.Generator) -> tuple:
+    return (rng.normal(scale=3.0, size=(3, 4)),)
+
+
 def _hidden_inputs(args: tuple, rng: np.random.Generator) -> tuple:
     c_prev = args[2]
     return (rng.uniform(0.1, 0.9, size=c_prev.shape), rng.uniform(-2.0, 2.0, size=c_prev.shape))
@@ -77,6 +82,10 @@ PIECES: dict[str, list[tuple[str, str, Callable[[tuple, np.random.Generator], tu
     "sigmoid": [("sigmoid", "a ≫ 0", _large_positive), ("sigmoid", "a ≪ 0", _large_negative)],
 }
 OVERFLOW_FORMS = ("naive_sigmoid_overflow", "where_evaluates_both_branches")
+GATED = ("gate", "reset_gate", "update_gate", "forget_gate", "input_gate", "output_gate", "gru_cell", "lstm_cell")
+SIGMOID_PROBE = ("sigmoid", "σ", _moderate)  # the learner's own sigmoid, under every gate
+BUILT_ON_CELLS = ("rnn_forward", "gru_forward", "lstm_forward", "stacked_forward", "bidirectional_forward",
+                  "deep_bidirectional_forward")
 COMBINED = {"gru_cell": "h = (1 − z) ⊙ h_prev + z ⊙ h~ from your r, z and h~",
             "lstm_cell": "the step wires them together: each gate reads (x, h_prev), then c and h"}
 
@@ -93,8 +102,9 @@ class Probe:
 
 
 def diagnose(prepared: list[Prepared], outcomes: list[list[Outcome]], results: list[CheckResult], *,
-             run_calls: RunCalls) -> None:
-    """Add localisation and a matched misconception to each failing result, in place.
+             run_calls: RunCalls) -> dict[str, list[str]]:
+    """Add localisation and a matched misconception to each failing result, in place, then put root
+    causes first (``grader.causes``); returns the notes for the top of each exercise.
 
     ``run_calls`` runs the localisation probes on the learner's code (the grading session's
     ``run``: the child that made the main calls), once, only if there are probes."""
@@ -102,37 +112,73 @@ def diagnose(prepared: list[Prepared], outcomes: list[list[Outcome]], results: l
                if r.status != "passed" and r.details.get("error_kind") not in UNEXPLAINED_ERRORS]
     probes = [probe for item, learner, _ in failing for probe in _plan(item, learner)]
     answers = _run_probes(probes, run_calls)
-    passing = _passing_functions(prepared, results, [(p, answers.get(id(p))) for p in probes])
+    answered = [(p, answers.get(id(p))) for p in probes]
+    passing = _passing_functions(prepared, results, answered)
+    hints = _hints(prepared)
     named: list[str] = []  # misconception ids named so far in this submission, first-named first
     for item, learner, result in failing:
         try:
-            mine = [(probe, answers.get(id(probe))) for probe in probes if probe.item is item]
-            _explain(item, learner, result, mine, named, passing)
+            mine = [(probe, outcome) for probe, outcome in answered if probe.item is item]
+            _explain(item, learner, result, mine, named, passing, hints)
         except Exception as exc:  # noqa: BLE001 - feedback extras must never cost a grade
             result.details["diagnosis_error"] = f"{type(exc).__name__}: {exc}"
+    try:
+        checked = [Checked(r, _cell_of(p)) for p, r in zip(prepared, results)]
+        return explain_roots(checked, _piece_verdicts(answered), hints)
+    except Exception:  # noqa: BLE001 - feedback extras must never cost a grade
+        return {}
 
 
-def _passing_functions(prepared: list[Prepared], results: list[CheckResult], probes: list) -> set[str]:
+def _cell_of(item: Prepared) -> str | None:
+    last = item.cases[0][-1] if item.cases and item.cases[0] else None
+    return last if isinstance(last, str) and last in CELL_FUNCTION else None
+
+
+def _hints(prepared: list[Prepared]) -> dict[str, str]:
+    """Function → the hint of its first check (in this run, else in the whole suite)."""
+    hints: dict[str, str] = {}
+    try:
+        from grader.suites import all_checks  # trusted side: every check's hint, also of functions not run
+
+        checks = [p.check for p in prepared] + all_checks()
+    except ImportError:
+        checks = [p.check for p in prepared]
+    for check in checks:
+        if check.hint and "{" not in check.hint:
+            hints.setdefault(check.function, check.hint)
+    return hints
+
+
+def _piece_verdicts(answered: list) -> dict[str, bool]:
+    """Function → False if any probe of the learner's own version disagreed, True if all agreed."""
+    verdicts: dict[str, bool] = {}
+    for probe, outcome in answered:
+        if probe.function == probe.item.check.function:
+            continue  # a run of the check's own function (first layers of a stack), not a prerequisite
+        agreed = _agrees(probe, outcome, probe.label, probe.item.check.tolerance)
+        if agreed is not None:
+            verdicts[probe.function] = verdicts.get(probe.function, True) and agreed
+    return verdicts
+
+
+def _passing_functions(prepared: list[Prepared], results: list[CheckResult], answered: list) -> set[str]:
     """The contract functions with evidence that the learner's own version is right: every check of
-    the function in this run passed, or every localisation probe of it agreed with the reference."""
+    the function in this run passed, or (for a function without checks here) every probe of it agreed."""
     verdicts: dict[str, list[bool]] = {}
     for item, result in zip(prepared, results):
         verdicts.setdefault(item.check.function, []).append(result.status == "passed")
-    by_probe: dict[str, list[bool]] = {}
-    for probe, outcome in probes:
-        if probe.function != probe.item.check.function:  # a piece of a cell, not the cell itself
-            agreed = _agrees(probe, outcome, probe.label, probe.item.check.tolerance)
-            if agreed is not None:
-                by_probe.setdefault(probe.function, []).append(agreed)
     return ({f for f, oks in verdicts.items() if all(oks)}
-            | {f for f, oks in by_probe.items() if all(oks) and f not in verdicts})
+            | {f for f, ok in _piece_verdicts(answered).items() if ok and f not in verdicts})
 
 
 def _plan(item: Prepared, learner: list[Outcome]) -> list[Probe]:
     check, args = item.check, item.cases[0] if item.cases else ()
     cell_pieces = check.function in PIECES and (check.function != "sigmoid" or check.forbid_fp_warnings)
-    layers = check.function in LAYERED and len(args[1]) > 1 and learner and learner[0].ok
-    return [Probe(item, *planned) for planned in _planned(item)] if cell_pieces or layers else []
+    probes = [Probe(item, *planned) for planned in _planned(item)] if cell_pieces or check.function in GATED \
+        or check.function in BUILT_ON_CELLS else []
+    if check.function in LAYERED and not (len(args[1]) > 1 and learner and learner[0].ok):
+        probes = [p for p in probes if p.function != check.function]  # no layer runs: nothing to compare
+    return probes
 
 
 _PLANNED: OrderedDict[tuple, list[tuple[str, str, tuple, Any]]] = OrderedDict()
@@ -157,25 +203,54 @@ def _planned(item: Prepared) -> list[tuple[str, str, tuple, Any]]:
 
 
 def _draw_probes(item: Prepared) -> list[tuple[str, str, tuple, Any]]:
-    """The gate pieces of a cell on fresh inputs, or the first 1, 2, … layers of a stack."""
+    """The learner's sigmoid under a gate; the gate pieces of a cell on fresh inputs; the cell's first
+    step under a sequence, stack or bidirectional layer; and the first 1, 2, … layers of a stack."""
     check, args = item.check, item.cases[0]
-    if check.function in PIECES:
-        rng = check.rng(item.seed + 1_000_003)  # fresh gate values, unrelated to the check's own draw
-        probes = []
-        for function, symbol, make in PIECES[check.function]:
-            piece_args = make(args, rng)
-            probes.append((function, symbol, piece_args, expected_value(check.exercise, function, piece_args)))
-        return probes
-    xs, layers, cell = args
-    return [(check.function, str(n), (xs, layers[:n], cell),
-             expected_value(check.exercise, check.function, (xs, layers[:n], cell)))
-            for n in range(1, len(layers))]
+    rng = check.rng(item.seed + 1_000_003)  # fresh gate values, unrelated to the check's own draw
+    planned = [*([SIGMOID_PROBE] if check.function in GATED else []), *PIECES.get(check.function, [])]
+    probes = []
+    for function, symbol, make in planned:
+        piece_args = make(args, rng)
+        probes.append((function, symbol, piece_args, expected_value(EXERCISE_OF[function], function, piece_args)))
+    step = _first_step(check.function, args)
+    if step is not None:
+        cell_function, step_args = step
+        probes.append((cell_function, cell_function, step_args,
+                       expected_value(EXERCISE_OF[cell_function], cell_function, step_args)))
+    if check.function in LAYERED:
+        xs, layers, cell = args
+        probes += [(check.function, str(n), (xs, layers[:n], cell),
+                    expected_value(check.exercise, check.function, (xs, layers[:n], cell)))
+                   for n in range(1, len(layers))]
+    return probes
+
+
+def _first_step(function: str, args: tuple) -> tuple[str, tuple] | None:
+    """``(cell function, its args)`` for the first time step that ``function`` computes on ``args``."""
+    if function not in BUILT_ON_CELLS:
+        return None
+    if function in ("rnn_forward", "gru_forward", "lstm_forward"):
+        cell = function.split("_")[0]
+        xs, states, params = args[0], args[1:-1], args[-1]
+    else:
+        xs, cell = args[0], args[-1]
+        params = args[1] if function == "bidirectional_forward" else args[1][0]
+        params = params[0] if function == "deep_bidirectional_forward" else params
+        if cell not in CELL_FUNCTION:
+            return None
+        hidden = np.zeros((xs.shape[1], _hidden_size(params)))
+        states = (hidden, hidden.copy()) if cell == "lstm" else (hidden,)
+    return CELL_FUNCTION[cell], (xs[0], *states, params)
+
+
+def _hidden_size(params: dict) -> int:
+    return next(v.shape[0] for k, v in params.items() if k.startswith("W"))
 
 
 def _run_probes(probes: list[Probe], run_calls: RunCalls) -> dict[int, Outcome]:
     if not probes:
         return {}
-    calls = [Call(p.item.check.exercise, p.function, p.args) for p in probes]
+    calls = [Call(EXERCISE_OF.get(p.function, p.item.check.exercise), p.function, p.args) for p in probes]
     try:
         report = run_calls(calls)
     except SandboxFailure:
@@ -184,35 +259,45 @@ def _run_probes(probes: list[Probe], run_calls: RunCalls) -> dict[int, Outcome]:
 
 
 def _explain(item: Prepared, learner: list[Outcome], result: CheckResult, probes: list,
-             named: list[str], passing: set[str] = frozenset()) -> None:
+             named: list[str], passing: set[str] = frozenset(), hints: dict[str, str] | None = None) -> None:
     """Localise and match one failing check; a newly named misconception is appended to ``named``.
 
     A misconception that replaces a function in ``passing`` (the learner's own version of it is
-    right) on this check's path is never named."""
+    right) on this check's path is never named. The hint follows the diagnosis: none when a cause is
+    named (its text says how to fix it), the wrong piece's hint when a piece of a cell is wrong."""
     lines, exclude = [], set()
     if item.check.function == "sigmoid" and probes:
         line, exclude = _overflow_side(probes)
         lines.append(line)
     elif item.check.function in PIECES and probes:
-        lines.append(_pieces_text(item, probes, result))
+        lines.append(_pieces_text(item, [(p, o) for p, o in probes if p.function != item.check.function], result))
     elif item.check.function in LAYERED and len(item.cases[0][1]) > 1 and learner and learner[0].ok:
-        lines.append(_layers_text(item, learner[0], probes, result))
-    if item.check.kind == "array":  # a count formula is often written inline, not through its helper
-        exclude |= {m.id for m in candidates(item.check.function)
-                    if set(m.contract_functions) & passing and replaced_on_path(m, item) & passing}
-    misconception = find_misconception(item, learner, named, exclude)
+        layer_runs = [(p, o) for p, o in probes if p.function == item.check.function]
+        lines.append(_layers_text(item, learner[0], layer_runs, result))
+    misconception = find_misconception(item, learner, named, exclude, passing)
     if misconception is not None:
         if misconception.id not in named:
             named.append(misconception.id)
         result.details["misconception"] = {"id": misconception.id, "message": misconception.message}
         lines.append(misconception.message)
+        result.hint = ""
+    else:
+        wrong = next((p.function for p, o in probes if result.details.get("pieces", {}).get(p.label) is False), None)
+        if wrong is not None and (hints or {}).get(wrong):
+            result.hint = hints[wrong]
     result.message = "\n".join(line for line in [result.message, *lines] if line)
 
 
 def _agrees(probe: Probe, outcome: Outcome | None, label: str, tolerance) -> bool | None:
     if outcome is None or (not outcome.ok and outcome.kind in UNEXPLAINED_ERRORS):
         return None
-    return outcome.ok and compare_array(label, probe.expected, outcome.value, tolerance).ok
+    if not outcome.ok:
+        return False
+    expected, got = probe.expected, outcome.value
+    if isinstance(expected, tuple):  # an LSTM step's (h, c)
+        return (isinstance(got, (tuple, list)) and len(got) == len(expected)
+                and all(compare_array(label, e, g, tolerance).ok for e, g in zip(expected, got)))
+    return compare_array(label, expected, got, tolerance).ok
 
 
 def _overflow_side(probes: list) -> tuple[str, set[str]]:

@@ -88,7 +88,7 @@ def grade_submission(submission_dir: Path, learner: str, checks: list[Check], *,
         if faults:
             result.notes.append("The grader's sandbox failed while checking formulas on integer sizes; "
                                 "those checks must be re-run.")
-        _diagnose(prepared, groups, result.checks, session.run)
+        result.exercise_notes = _diagnose(prepared, groups, result.checks, session.run) or {}
     _record_run_layers(result, layers, trusted_code)
     result.duration_s = round(time.perf_counter() - started, 4)
     return result
@@ -146,16 +146,17 @@ def _record_run_layers(result: SubmissionResult, layers: dict[str, str], trusted
 
 
 def _diagnose(prepared: list[Prepared], groups: list, checks: list[CheckResult],
-              run_calls: RunCalls) -> None:
+              run_calls: RunCalls) -> dict[str, list[str]] | None:
     """Name misconceptions and localise errors (``grader.diagnose``), where the full grader is installed.
 
     Imported by name: a learner handout ships neither ``grader.diagnose`` nor ``solutions/``.
+    Returns the notes for the top of each exercise (root causes), if any.
     """
     if all(c.status == "passed" for c in checks) or not solutions_available():
-        return
+        return None
     if importlib.util.find_spec("grader.diagnose") is None:
-        return
-    importlib.import_module("grader.diagnose").diagnose(prepared, groups, checks, run_calls=run_calls)
+        return None
+    return importlib.import_module("grader.diagnose").diagnose(prepared, groups, checks, run_calls=run_calls)
 
 
 def _grader_fault(item: Prepared, exc: Exception) -> CheckResult:

@@ -71,6 +71,7 @@ class SubmissionResult:
     grader_version: str = ""
     sandbox: dict[str, str] = field(default_factory=dict)  # layer -> "active" / why not
     notes: list[str] = field(default_factory=list)  # submission-level messages (e.g. hidden suites skipped)
+    exercise_notes: dict[str, list[str]] = field(default_factory=dict)  # exercise -> notes for its top
 
     @property
     def score(self) -> float:
@@ -91,6 +92,7 @@ class SubmissionResult:
         return {"learner": self.learner, "checks": [c.to_dict() for c in self.checks], "seed": self.seed,
                 "graded_at": self.graded_at, "duration_s": self.duration_s, "grader_version": self.grader_version,
                 "sandbox": _plain(self.sandbox), "notes": _plain(self.notes),
+                "exercise_notes": _plain(self.exercise_notes),
                 "score": self.score, "max_score": self.max_score}
 
     @classmethod

@@ -17,7 +17,7 @@ def test_cell_probes_are_remembered_per_cases_and_equal_a_fresh_draw():
     check = _check("gru_cell")
     item, same_inputs, other = prepare(check, 5), prepare(check, 5), prepare(check, 6)
     first = diagnose._plan(item, [])
-    assert [p.label for p in first] == ["r", "z", "h~"]
+    assert [p.label for p in first] == ["σ", "r", "z", "h~"]
     again = diagnose._plan(same_inputs, [])
     assert all(a.args is b.args and a.expected is b.expected for a, b in zip(first, again))  # shared, not redrawn
     assert all(p.item is same_inputs for p in again)
@@ -32,6 +32,6 @@ def test_layer_probes_only_when_the_learner_returned_something():
     check = next(c for c in select_checks() if c.function == "stacked_forward"
                  and len(prepare(c, 5).cases[0][1]) > 1)
     item = prepare(check, 5)
-    assert diagnose._plan(item, [Outcome(ok=False, kind="exception")]) == []
+    assert [p.function for p in diagnose._plan(item, [Outcome(ok=False, kind="exception")])] == ["rnn_cell"]
     probes = diagnose._plan(item, [Outcome(ok=True, value=None)])
-    assert [p.label for p in probes] == [str(n) for n in range(1, len(item.cases[0][1]))]
+    assert [p.label for p in probes] == ["rnn_cell", *(str(n) for n in range(1, len(item.cases[0][1])))]

@@ -469,3 +469,131 @@ def test_a_bias_added_after_the_tanh_is_named(make_submission, sandbox, monkeypa
     result = _graded(make_submission, sandbox, monkeypatch, {"vanilla.py": BIAS_OUTSIDE}, ["vanilla"])
     assert set(_named(result).values()) == {"bias_outside_tanh"}
     assert all(c.status != "passed" for c in result.checks)
+
+
+# --- root causes first, hints by the diagnosis, two mistakes at once ---
+
+SIGN_SLIP_GATES = '''
+import numpy as np
+
+
+def sigmoid(a):
+    return 1.0 / (1.0 + np.exp(np.asarray(a, dtype=np.float64)))     # sign of the exponent slipped
+
+
+def gate(x, h_prev, W, U, b):
+    return sigmoid(x @ W.T + h_prev @ U.T + b)
+'''
+
+
+@pytest.mark.parametrize("exercises", [["gates", "gru"], ["gru"]])
+def test_a_wrong_sigmoid_is_reported_once_at_the_top_not_as_a_gate_bug(make_submission, sandbox, monkeypatch,
+                                                                        exercises):
+    result = _graded(make_submission, sandbox, monkeypatch, {"gates.py": SIGN_SLIP_GATES}, exercises)
+    notes = result.exercise_notes["gru"]
+    assert len(notes) == 1 and notes[0].startswith("Start with sigmoid (gates)")
+    gru = [c for c in result.checks if c.exercise == "gru" and c.status != "passed"]
+    assert gru and all(c.details["root_cause"]["function"] == "sigmoid" for c in gru)
+    assert all(c.hint.startswith("Fix sigmoid first") for c in gru)
+    cell = next(c for c in gru if c.function == "gru_cell")
+    assert "The first wrong piece is σ: fix sigmoid first." in cell.message
+    assert "fix reset_gate first" not in cell.message
+
+
+NO_BIAS_GRU = '''
+import numpy as np
+from exercises.gates import sigmoid
+
+
+def reset_gate(x, h_prev, params):
+    return sigmoid(x @ params["W_r"].T + h_prev @ params["U_r"].T)
+
+
+def update_gate(x, h_prev, params):
+    return sigmoid(x @ params["W_z"].T + h_prev @ params["U_z"].T)
+
+
+def candidate_state(x, h_prev, r, params):
+    return np.tanh(x @ params["W_h"].T + (r * h_prev) @ params["U_h"].T)
+
+
+def gru_cell(x, h_prev, params):
+    z, r = update_gate(x, h_prev, params), reset_gate(x, h_prev, params)
+    return (1 - z) * h_prev + z * candidate_state(x, h_prev, r, params)
+'''
+
+
+def test_a_gru_without_biases_is_not_given_the_z_role_hint(make_submission, sandbox, monkeypatch):
+    result = _graded(make_submission, sandbox, monkeypatch, {"gru.py": NO_BIAS_GRU}, ["gru"])
+    failing = [c for c in result.checks if c.status != "passed"]
+    assert {c.details["misconception"]["id"] for c in failing} == {"drop_bias"}
+    assert not any("a small z keeps the old state" in c.hint for c in failing)
+    assert sum("This matches a known mix-up" in c.message for c in failing) == 1  # in full once
+
+
+def test_a_keep_gate_gru_without_biases_is_named_as_two_mistakes(make_submission, sandbox, monkeypatch):
+    keep_gate = NO_BIAS_GRU.replace("return (1 - z) * h_prev + z * candidate_state(x, h_prev, r, params)",
+                                    "return z * h_prev + (1 - z) * candidate_state(x, h_prev, r, params)")
+    result = _graded(make_submission, sandbox, monkeypatch, {"gru.py": keep_gate}, ["gru"])
+    cell = [c for c in result.checks if c.function == "gru_cell"]
+    assert {c.details["misconception"]["id"] for c in cell} == {"drop_bias+swap_update_gate"}
+    text = cell[0].message
+    assert "2 mistakes made at once" in text and "1. This matches a known mix-up: x Wᵀ + h_prev Uᵀ" in text
+    assert "2. This matches another source's convention: h = z ⊙ h_prev" in text
+
+
+def test_pytorch_formulas_with_the_bias_inside_the_reset_name_both_parts(make_submission, sandbox, monkeypatch):
+    inside = TORCH_GRU.replace(
+        'return np.tanh(x @ params["W_h"].T + params["b_h"] + r * (h_prev @ params["U_h"].T + b_hn))',
+        'return np.tanh(x @ params["W_h"].T + r * (h_prev @ params["U_h"].T + params["b_h"]))')
+    result = _graded(make_submission, sandbox, monkeypatch, {"gru.py": inside}, ["gru"])
+    cell = {c.details["misconception"]["id"] for c in result.checks if c.function == "gru_cell"}
+    assert cell == {"swap_update_gate+reset_after_matmul_and_bias"}
+
+
+WRONG_Z_WEIGHTS_GRU = '''
+import numpy as np
+from exercises.gates import gate
+
+
+def reset_gate(x, h_prev, params):
+    return gate(x, h_prev, params["W_r"], params["U_r"], params["b_r"])
+
+
+def update_gate(x, h_prev, params):
+    return gate(x, h_prev, params["W_z"], params["U_z"], params["b_z"])
+
+
+def candidate_state(x, h_prev, r, params):
+    return np.tanh(x @ params["W_h"].T + (r * h_prev) @ params["U_h"].T + params["b_h"])
+
+
+def gru_cell(x, h_prev, params):
+    r = reset_gate(x, h_prev, params)
+    z = gate(x, h_prev, params["W_r"], params["U_z"], params["b_z"])   # W_r: a copy-paste slip
+    return (1 - z) * h_prev + z * candidate_state(x, h_prev, r, params)
+'''
+
+
+def test_a_cell_bug_sends_the_sequence_checks_to_the_cell_not_to_the_loop(make_submission, sandbox, monkeypatch):
+    result = _graded(make_submission, sandbox, monkeypatch, {"gru.py": WRONG_Z_WEIGHTS_GRU}, ["sequence"])
+    failing = [c for c in result.checks if c.status != "passed"]
+    assert {c.function for c in failing} == {"gru_forward"}
+    assert all(c.details["root_cause"]["function"] == "gru_cell" for c in failing)
+    assert all(c.hint.startswith("Fix gru_cell first") and "Loop t = 1" not in c.hint for c in failing)
+    assert result.exercise_notes["sequence"][0].startswith("Start with gru_cell (gru): your own version of it")
+    assert not any("misconception" in c.details for c in failing)
+
+
+def test_exercise_notes_travel_in_result_json_and_older_files_read_as_none(make_submission, sandbox, monkeypatch):
+    from grader.model import SubmissionResult
+    from grader.report.render import render_markdown, render_terminal
+
+    result = _graded(make_submission, sandbox, monkeypatch, {"gates.py": SIGN_SLIP_GATES}, ["gru"])
+    data = result.to_dict()
+    assert data["exercise_notes"]["gru"] == result.exercise_notes["gru"]
+    assert SubmissionResult.from_dict(data).exercise_notes == result.exercise_notes
+    del data["exercise_notes"]
+    assert SubmissionResult.from_dict(data).exercise_notes == {}
+    note = result.exercise_notes["gru"][0]
+    assert render_terminal(result).count(note) == 1 and f"**Start here:** {note}" in render_markdown(result)

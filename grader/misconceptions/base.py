@@ -37,10 +37,14 @@ class Misconception:
     equation: str
     fix: str
     convention: str = ""  # e.g. "Dive into Deep Learning, Cho et al. 2014 and ONNX write it so; …"
+    parts: tuple["Misconception", ...] = ()  # a composite: two mistakes made at once (``pairs``)
 
     @property
     def message(self) -> str:
         """The learner-facing "likely cause", in the course's notation."""
+        if self.parts:
+            numbered = [f"{k}. {part.message}" for k, part in enumerate(self.parts, start=1)]
+            return "\n".join([f"This matches {len(self.parts)} mistakes made at once; fix each:", *numbered])
         if self.convention:
             return (f"This matches another source's convention: {self.mixup} ({self.convention}).\n"
                     f"The course uses {self.equation}: {self.fix}.")

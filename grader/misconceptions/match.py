@@ -35,6 +35,7 @@ from typing import Collection, Sequence
 
 from grader.judge import Prepared, fp_warnings, judge
 from grader.misconceptions import Misconception, for_function
+from grader.misconceptions.pairs import PAIR_FUNCTIONS, by_pair_id, pairs_for
 from grader.misconceptions.variants import VariantRun, _call, run_variant
 from grader.reference import reference_function
 from grader.sandbox.client import Outcome
@@ -46,32 +47,46 @@ _RUNS_LOCK = threading.Lock()
 
 
 def find_misconception(item: Prepared, learner: list[Outcome], preferred: Sequence[str] = (),
-                       exclude: Collection[str] = ()) -> Misconception | None:
+                       exclude: Collection[str] = (), passing: Collection[str] = ()) -> Misconception | None:
     """The first misconception whose variant reproduces ``learner`` on ``item``: those whose ids are in
-    ``preferred`` first (in that order), then the others in catalogue order; ids in ``exclude`` never."""
+    ``preferred`` first (in that order), then the others in catalogue order, then pairs of them
+    (``grader.misconceptions.pairs``). Never one in ``exclude``, nor, on an array check, one that
+    replaces a function in ``passing`` (whose own checks the learner passes) on this check's path."""
     if _first_error(learner, 1 if item.check.kind == "symbolic" else 0) is not None:
         return None
     digest = item.cases_digest
-    entry_point = f"{item.check.exercise}.{item.check.function}"
     reference: list | None = None
     # Only a cell type among the arguments leaves whole modules unused; else tracing costs more than it saves.
     by_cell = any(isinstance(arg, str) and arg in CELL_TYPES for args in item.cases for arg in args)
-    for misconception in candidates(item.check.function, preferred):
+    for misconception in [*candidates(item.check.function, preferred), *pair_candidates(item.check.function, preferred)]:
         if misconception.id in exclude:
             continue
-        if not by_cell or entry_point in misconception.patches:
-            entry = _cached_run(misconception, item, digest)
-        else:
+        if passing and item.check.kind == "array" and replaced_on_path(misconception, item) & set(passing):
+            continue  # a count formula is often written inline, not through its helper: no such rule there
+        if by_cell and f"{item.check.exercise}.{item.check.function}" not in misconception.patches:
             if reference is None:
                 reference = _reference_entry(item, digest)
             called = reference[2]
-            if any(code is None or code in called for code in map(_code_of, misconception.patches)):
-                entry = _cached_run(misconception, item, digest)
-            else:
+            if not any(code is None or code in called for code in map(_code_of, misconception.patches)):
                 entry = reference  # the variant never leaves the reference's code on these cases
+            else:
+                entry = _cached_run(misconception, item, digest)
+        else:
+            entry = _cached_run(misconception, item, digest)
         if same_outcomes(item, learner, entry[0]) and _visible(item, entry):
             return misconception
     return None
+
+
+def pair_candidates(function: str, preferred: Sequence[str] = ()) -> list[Misconception]:
+    """The pairs tried on ``function``: those in ``preferred`` that change it, then, on a cell-level
+    function, every other pair."""
+    chosen = [pair for pair in map(by_pair_id, (p for p in preferred if "+" in p))
+              if pair is not None and function in pair.parts[0].targets and function in pair.parts[1].targets]
+    if function in PAIR_FUNCTIONS:
+        ids = {pair.id for pair in chosen}
+        chosen += [pair for pair in pairs_for(function) if pair.id not in ids]
+    return chosen
 
 
 def replaced_on_path(misconception: Misconception, item: Prepared) -> set[str]:

@@ -100,7 +100,7 @@ def variant_modules(misconception: Misconception) -> dict[str, types.ModuleType]
 
 def _load(misconception: Misconception) -> dict[str, types.ModuleType]:
     """Write the patched package to a scratch folder, import every module, then drop the folder."""
-    package_name = f"_misconception_{misconception.id}"
+    package_name = "_misconception_" + misconception.id.replace("+", "__and__")  # a pair's id is "a+b"
     folder = Path(tempfile.mkdtemp(prefix="misconception-"))
     try:
         write_submission(misconception, folder)
