@@ -82,6 +82,9 @@ def compare_array(label: str, expected: np.ndarray, got: Any, tolerance: Toleran
 
     ``verdict_only``: a value mismatch comes back without its message and details (for callers that
     only need ``ok``, e.g. misconception matching); every verdict is the same either way.
+    ``hidden``: a value mismatch says how many elements differ, where the first one is and the
+    tolerance, but no magnitude (``|learner − expected|`` is ``|expected|`` where a learner returns
+    zeros, so a largest difference or an error curve would reveal hidden values).
     """
     expected = np.asarray(expected)
     if isinstance(got, ArrayFromSubclass):
@@ -118,6 +121,8 @@ def compare_array(label: str, expected: np.ndarray, got: Any, tolerance: Toleran
         return PartResult(label, True)
     if verdict_only:
         return PartResult(label, False, "values")
+    if hidden:
+        return _hidden_mismatch(label, expected, close, tolerance, axes)
     return _value_mismatch(label, expected, got, close, tolerance, axes, difference)
 
 
@@ -131,15 +136,31 @@ def _value_mismatch(label, expected, got, close, tolerance, axes, difference=Non
                                "index": list(where)}
     if "t" in axes and expected.ndim == len(axes):
         details["error_over_time"] = error_over_time(difference, axes, expected.shape)
-        first_t = int(np.argwhere(~close)[:, axes.index("t")].min())
-        details["first_bad_t"] = first_t
     text = (f"{label} is not close to the reference: {count} of {total} elements differ. "
             f"Largest absolute difference {difference.max():.3g} at {list(where)}"
             f"{_locate(where, expected.shape, axes)} (allowed {tolerance.describe()}).")
-    if "first_bad_t" in details:
-        text += f" The first wrong time step is t = {details['first_bad_t'] + 1} of T = {expected.shape[axes.index('t')]}"
-        text += _directions_text(close, axes, details) + "."
-    return PartResult(label, False, "values", text, details)
+    return PartResult(label, False, "values", text + _time_text(close, axes, expected.shape, details), details)
+
+
+def _hidden_mismatch(label, expected, close, tolerance, axes) -> PartResult:
+    """A hidden check's mismatch: counts, the first differing element and the tolerance only."""
+    where = tuple(int(i) for i in np.argwhere(~close)[0]) if expected.shape else ()
+    count, total = int((~close).sum()), int(expected.size)
+    details: dict[str, Any] = {"mismatched": count, "total": total, "index": list(where)}
+    text = (f"{label} is not close to the reference: {count} of {total} elements differ, the first at "
+            f"{list(where)}{_locate(where, expected.shape, axes)} (allowed {tolerance.describe()}; "
+            "the values of hidden checks are not shown).")
+    return PartResult(label, False, "values", text + _time_text(close, axes, expected.shape, details), details)
+
+
+def _time_text(close: np.ndarray, axes: tuple[str, ...], shape: tuple[int, ...], details: dict[str, Any]) -> str:
+    """`` The first wrong time step is t = 3 of T = 5 (…).`` for outputs with a time axis ("" otherwise);
+    records ``first_bad_t`` (0-based) in ``details``."""
+    if not ("t" in axes and len(shape) == len(axes)):
+        return ""
+    details["first_bad_t"] = int(np.argwhere(~close)[:, axes.index("t")].min())
+    return (f" The first wrong time step is t = {details['first_bad_t'] + 1} of T = {shape[axes.index('t')]}"
+            + _directions_text(close, axes, details) + ".")
 
 
 def _directions_text(close: np.ndarray, axes: tuple[str, ...], details: dict[str, Any]) -> str:

@@ -89,6 +89,7 @@ def grade_submission(submission_dir: Path, learner: str, checks: list[Check], *,
             result.notes.append("The grader's sandbox failed while checking formulas on integer sizes; "
                                 "those checks must be re-run.")
         result.exercise_notes = _diagnose(prepared, groups, result.checks, session.run) or {}
+    _conceal_hidden_magnitudes(result.checks)
     _record_run_layers(result, layers, trusted_code)
     result.duration_s = round(time.perf_counter() - started, 4)
     return result
@@ -157,6 +158,14 @@ def _diagnose(prepared: list[Prepared], groups: list, checks: list[CheckResult],
     if importlib.util.find_spec("grader.diagnose") is None:
         return None
     return importlib.import_module("grader.diagnose").diagnose(prepared, groups, checks, run_calls=run_calls)
+
+
+def _conceal_hidden_magnitudes(checks: list[CheckResult]) -> None:
+    """Hidden checks keep no error magnitudes: the diagnosis's per-layer error curves hold
+    ``|learner − expected|``, which is ``|expected|`` wherever a learner returns zeros."""
+    for check in checks:
+        if check.visibility == "hidden":
+            check.details.pop("error_over_time", None)
 
 
 def _grader_fault(item: Prepared, exc: Exception) -> CheckResult:

@@ -15,13 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 from grader.compare import PartResult, compare_array, compare_count, flatten
 from grader.model import CheckResult
+from grader.report.escape import plain_text
 from grader.sandbox import wire
 from grader.sandbox.client import Outcome
+from grader.sandbox.fpmode import MODE_CHANGED
 from grader.sandbox.wire import SympyText
 from grader.suites.base import Check
 
 if TYPE_CHECKING:
     import sympy
+
+MAX_LEARNER_MESSAGE = 2000
 
 ERROR_ADVICE = {
     "missing": "Define the function with exactly the name and signature of the stub.",
@@ -63,9 +67,17 @@ def judge(prepared: Prepared, outcomes: list[Outcome], *, verdict_only: bool = F
     return _judge_symbolic(result, check, prepared, outcomes)
 
 
+def learner_message(text: str) -> str:
+    """A message that came from the sandbox (so possibly from learner code: an exception's text, or
+    a frame the learner forged), as the trusted side keeps it: without control characters and at
+    most ``MAX_LEARNER_MESSAGE`` characters, whatever the child did or did not cap."""
+    text = plain_text(text)
+    return text if len(text) <= MAX_LEARNER_MESSAGE else text[:MAX_LEARNER_MESSAGE] + " … (cut)"
+
+
 def _error(result: CheckResult, outcome: Outcome, check: Check) -> CheckResult:
     result.status = "error"
-    result.message = outcome.message
+    result.message = learner_message(outcome.message)
     result.details["error_kind"] = outcome.kind
     advice = ERROR_ADVICE.get(outcome.kind)
     if advice:
@@ -84,7 +96,12 @@ def _judge_array(result: CheckResult, check: Check, expected: Any, outcome: Outc
                            hidden=check.visibility == "hidden", verdict_only=verdict_only)
              for name, exp, got in leaves]
     warnings = fp_warnings(outcome)
-    if check.forbid_fp_warnings and warnings:
+    if check.forbid_fp_warnings and MODE_CHANGED in warnings:
+        parts.append(PartResult("warnings", False, "fp",
+                                "Your function changed NumPy's floating-point error handling while it ran "
+                                "(np.errstate, np.seterr or np.seterrcall), so overflow cannot be ruled out; "
+                                "compute without overflow instead of silencing the warning."))
+    elif check.forbid_fp_warnings and warnings:
         parts.append(PartResult("warnings", False, "fp",
                                 f"NumPy reported floating-point problems ({', '.join(warnings)}) "
                                 "while computing this; the result must come without overflow warnings."))
@@ -136,7 +153,7 @@ def _judge_symbolic(result: CheckResult, check: Check, prepared: Prepared, outco
     wrong = [args for args, exp, o in zip(prepared.cases[1:], prepared.expected[1:], grid)
              if not compare_count(exp, o.value, show_expected=False)[0]]
     note = ("It could not be called with SymPy symbols"
-            + (f" ({symbolic.message.splitlines()[0]})" if not symbolic.ok and symbolic.message else "")
+            + (f" ({learner_message(symbolic.message.splitlines()[0])})" if not symbolic.ok and symbolic.message else "")
             + f", so it was checked on {len(grid)} integer sizes instead")
     if not wrong:
         return _symbolic_verdict(result, True, "")

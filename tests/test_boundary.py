@@ -12,6 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from conftest import SOLUTIONS
+from learner_code import NAN_STACKED
 from grader.archive import pack_submission
 from grader.batch import BatchOptions, BatchOutcome, _commit, run_batch, write_class_outputs
 from grader.boundary import GRADER_ERROR, Task, grade_task
@@ -24,21 +25,6 @@ from grader.suites import select_checks
 STACKED = select_checks(["stacked"])
 STACKED_IDS = tuple(c.check_id for c in STACKED)
 CLASS_OUTPUTS = ("index.html", "summary.md", "dashboard.html", "grades.csv", "junit.xml")
-
-# The reference, with one NaN in the top layer's last output: the right shape, the right dtype.
-NAN_STACKED = """
-import numpy as np
-from .sequence import _layer_forward
-
-def stacked_forward(xs, layers, cell):
-    hs, finals = np.asarray(xs, dtype=np.float64), []
-    for params in layers:
-        hs, final = _layer_forward(hs, params, cell)
-        finals.append(final)
-    hs = hs.copy()
-    hs[-1, 0, 0] = np.nan
-    return hs, finals
-"""
 
 
 def strict_json(text: str):

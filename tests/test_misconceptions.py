@@ -155,9 +155,12 @@ def test_a_stack_is_localised_to_its_first_wrong_layer_with_a_curve_per_layer(sa
     result = _grade(folder, sandbox, select_checks(["stacked"]))
     three = next(c for c in result.checks if c.name == "three GRU layers")
     assert three.details["first_bad_layer"] == 2
-    assert set(three.details["error_over_time"]) == {"layer 1", "layer 2", "layer 3"}
-    assert max(three.details["error_over_time"]["layer 1"]) == 0.0
     assert "the error starts at layer 2" in three.message
+    assert "error_over_time" not in three.details  # a hidden check: no error magnitudes
+    two = next(c for c in result.checks if c.name == "two vanilla RNN layers")  # public: a curve per layer
+    assert two.details["first_bad_layer"] == 2
+    assert set(two.details["error_over_time"]) == {"layer 1", "layer 2"}
+    assert max(two.details["error_over_time"]["layer 1"]) == 0.0
 
 
 def test_reports_show_the_likely_cause_and_a_plot_per_direction(sandbox, tmp_path):

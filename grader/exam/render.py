@@ -16,14 +16,15 @@ def _oneline(value: object) -> str:
     return " ".join(str(value).split())
 
 
-def _env(autoescape: bool) -> jinja2.Environment:
-    env = template_environment(autoescape, TEMPLATE_DIR, lstrip_blocks=False)
+def _env(autoescape: bool, markup: str | None = None) -> jinja2.Environment:
+    env = template_environment(autoescape, TEMPLATE_DIR, lstrip_blocks=False, markup=markup)
     env.filters["oneline"] = _oneline
     return env
 
 
 _HTML = _env(True)
 _TEXT = _env(False)
+_MARKDOWN = _env(False, "markdown")  # feedback quotes the learner's answers: escaped, unlike the papers
 
 
 def _sections(paper: Paper) -> list[tuple[str, list]]:
@@ -54,4 +55,4 @@ def report_html(result: SubmissionResult, exam: str) -> str:
 
 
 def report_markdown(result: SubmissionResult, exam: str) -> str:
-    return _TEXT.get_template("report.md.j2").render(result=result, exam=exam)
+    return _MARKDOWN.get_template("report.md.j2").render(result=result, exam=exam)

@@ -14,6 +14,7 @@ SHIPPED = (
     "grader/__init__.py",
     "grader/py.typed",
     "grader/catalog.py",
+    "grader/files.py",          # FIFO-safe reads of submission files (sandbox copy, archive reader)
     "grader/model.py",
     "grader/compare.py",
     "grader/formula.py",
@@ -27,6 +28,7 @@ SHIPPED = (
     "grader/suites/base.py",    # the Check dataclass only; no check is registered in it
     "grader/report/__init__.py",
     "grader/report/render.py",
+    "grader/report/escape.py",
     "grader/report/plots.py",
     "grader/sandbox/*.py",
     "grader/sandbox/layers/*.py",

@@ -10,21 +10,28 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Literal
 
 import click
 import jinja2
 
 from grader.model import SubmissionResult
 from grader.report import plots
+from grader.report.escape import Painted, finalize_for, plain_text
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates"
 STATUS_MARK = {"passed": "✓", "failed": "✗", "error": "!"}
 STATUS_COLOUR = {"passed": "green", "failed": "red", "error": "yellow"}
+Markup = Literal["html", "markdown", "terminal", "text"]
 
 
-def template_environment(autoescape: bool, folder: Path = TEMPLATE_DIR, *, lstrip_blocks: bool = True) -> jinja2.Environment:
-    """The one way templates are loaded: strict undefined names, the ``points`` filter, status marks."""
+def template_environment(autoescape: bool, folder: Path = TEMPLATE_DIR, *, lstrip_blocks: bool = True,
+                         markup: Markup | None = None) -> jinja2.Environment:
+    """The one way templates are loaded: strict undefined names, the ``points`` filter, status marks.
+
+    Every ``{{ value }}`` is made safe for ``markup`` (``grader.report.escape``): ``"html"`` (the
+    default with ``autoescape``; XML too), ``"markdown"``, ``"terminal"`` or ``"text"`` (the default
+    without: as is, for formats such as YAML whose templates quote what they insert)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(folder),
         autoescape=autoescape,
@@ -32,6 +39,7 @@ def template_environment(autoescape: bool, folder: Path = TEMPLATE_DIR, *, lstri
         trim_blocks=True,
         lstrip_blocks=lstrip_blocks,
         keep_trailing_newline=True,
+        finalize=finalize_for(markup or ("html" if autoescape else "text")),
     )
     env.filters["points"] = format_points
     env.globals["mark"] = STATUS_MARK
@@ -41,9 +49,10 @@ def template_environment(autoescape: bool, folder: Path = TEMPLATE_DIR, *, lstri
 @lru_cache(maxsize=None)
 def shared_environment(autoescape: bool) -> jinja2.Environment:
     """The repository's templates, loaded and compiled once per process (compiling ``report.html.j2``
-    alone costs ~45 ms, more than rendering it). Callers must not change it: one that needs its own
-    filters makes its own ``template_environment``."""
-    return template_environment(autoescape)
+    alone costs ~45 ms, more than rendering it): with ``autoescape`` for HTML, without for Markdown
+    (values Markdown-escaped). Callers must not change it: one that needs its own filters makes its
+    own ``template_environment``."""
+    return template_environment(autoescape, markup="html" if autoescape else "markdown")
 
 
 
@@ -63,8 +72,9 @@ def _context(result: SubmissionResult) -> dict:
 
 @lru_cache(maxsize=2)
 def _terminal_environment(colour: bool) -> jinja2.Environment:
-    env = template_environment(autoescape=False)
-    env.filters["paint"] = lambda text, status: click.style(text, fg=STATUS_COLOUR.get(status)) if colour else text
+    env = template_environment(autoescape=False, markup="terminal")
+    env.filters["paint"] = lambda text, status: Painted(
+        click.style(plain_text(text), fg=STATUS_COLOUR.get(status)) if colour else plain_text(text))
     return env
 
 

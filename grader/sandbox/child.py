@@ -36,8 +36,9 @@ from typing import Any
 
 import numpy as np
 
-from grader.sandbox import wire
+from grader.sandbox import fpmode, wire
 
+fpmode.install()  # in the fork-server, once: every child inherits the watch
 _FRAME = struct.Struct(">cI")
 PACKAGE = "exercises"  # learner files are importable as exercises.<module>, as in the handout
 
@@ -155,9 +156,11 @@ def _run_call(fd: int, index: int, call: dict) -> None:
     try:
         args = _fresh_copies(call["args"])
         # one context sets both the error mode and the callback, and restores both, however the
-        # learner's code changed them
-        with np.errstate(all="call", call=lambda kind, flag: fp_errors.append(kind)):
+        # learner's code changed them; a change during the call is itself reported (fpmode)
+        with np.errstate(all="call", call=lambda kind, flag: fp_errors.append(kind)), fpmode.watch() as mode:
             value = function(*args)
+        if mode.changed:
+            fp_errors.append(fpmode.MODE_CHANGED)
     except NotImplementedError:
         return _fail(fd, index, "not_implemented", f"{function_name} is not implemented yet (it raises NotImplementedError)")
     except BaseException as exc:  # noqa: BLE001
