@@ -182,3 +182,30 @@ def test_a_broken_grading_step_fails_only_its_learner(tmp_path, make_submission,
     with Gradebook(out / "gradebook.sqlite") as book:
         _, not_graded = book.latest()
     assert not_graded["nan_learner"].startswith(GRADER_ERROR)
+
+
+def test_an_exam_sheet_with_non_finite_numbers_is_graded_and_recorded(tmp_path):
+    samples = Path(__file__).resolve().parents[1] / "samples" / "exam"
+    runner = CliRunner()
+    made = runner.invoke(main, ["exam", "generate", "--blueprint", str(samples / "blueprint.yaml"), "--roster",
+                                str(samples / "roster.csv"), "--seed", "7", "--out", str(tmp_path / "exams")])
+    assert made.exit_code == 0, made.output
+    answers = tmp_path / "answers"
+    answers.mkdir()
+    learners = sorted(p.name for p in (tmp_path / "exams" / "papers").iterdir())[:2]
+    for learner in learners:
+        sheet = (tmp_path / "exams" / "papers" / learner / "answers.yaml").read_text(encoding="utf-8")
+        lines = [line.split(":")[0] + ": .nan" if "numeric" in line else line for line in sheet.splitlines()]
+        (answers / f"{learner}.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "results"
+    graded = runner.invoke(main, ["exam", "grade", str(answers), "--key", str(tmp_path / "exams"), "--out", str(out)])
+    assert graded.exit_code == 0, graded.output
+    for learner in learners:
+        data = strict_json((out / learner / "result.json").read_text(encoding="utf-8"))
+        numeric = [c for c in data["checks"] if c["details"].get("kind") == "numeric"]
+        assert numeric and all(c["score"] == 0 for c in numeric)
+    for name in CLASS_OUTPUTS:
+        assert (out / name).is_file(), name
+    with Gradebook(out / "gradebook.sqlite") as book:
+        results, _ = book.latest()
+    assert sorted(r.learner for r in results) == learners
