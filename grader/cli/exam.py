@@ -64,9 +64,9 @@ def grade(answers_dir: str, key_path: str, out: str) -> None:
         write_errors({"exam": reason}, Path(out))
         click.echo(f"error: {reason}", err=True)
         sys.exit(2)
-    for learner in sorted(run.results):
-        r = run.results[learner]
-        click.echo(f"{learner:<20} {r.score:>7g} / {r.max_score:g}")
+    for learner in sorted(set(run.results) | set(run.not_graded)):
+        r = run.results.get(learner)
+        click.echo(f"{learner:<20} {r.score:>7g} / {r.max_score:g}" if r else f"{learner:<20} NOT GRADED")
     for name, reason in sorted(run.errors.items()):
         click.echo(f"error: {reason}", err=True)
     if run.missing:
@@ -125,19 +125,20 @@ def audit(draws: int, seed: int, qids: tuple[str, ...]) -> None:
     """Prove that every variant tells each catalogued mistake from the key.
 
     Every mistake of every drawn variant is graded as a learner would write it. A collision is a
-    draw where a mistake is marked correct, earns partial credit, or is not recognised; "before"
-    counts them in the first candidate draw (a bank that never redraws), "after" in the variants
-    papers get. Exits with status 1 if any collision remains after redrawing.
+    draw where a mistake is marked correct, earns or could earn partial credit (lies in the
+    partial-credit band), or is not recognised as itself; "before" counts them in the first candidate
+    draw (a bank that never redraws), "after" in the variants papers get. Exits with status 1 if
+    any collision remains after redrawing.
     """
     from ..exam.audit import audit_bank
 
     reports = audit_bank(draws, seed, list(qids) or None)
-    click.echo(f"{'question':<24} {'draws':>6}  {'before':>6} {'correct':>7} {'partial':>7} {'unnamed':>7}  "
+    click.echo(f"{'question':<24} {'draws':>6}  {'before':>6} {'correct':>7} {'in band':>7} {'unnamed':>7}  "
                f"{'after':>5}  {'redraws/draw':>12}")
     for r in reports:
         b = r.before
-        click.echo(f"{r.qid:<24} {r.draws:>6}  {b.collisions:>6} {b.correct:>7} {b.partial:>7} {b.unnamed:>7}  "
-                   f"{r.after.collisions:>5}  {r.redraws / r.draws:>12.2f}")
+        click.echo(f"{r.qid:<24} {r.draws:>6}  {b.collisions:>6} {b.correct:>7} {b.in_band + b.partial:>7} "
+                   f"{b.unnamed:>7}  {r.after.collisions:>5}  {r.redraws / r.draws:>12.2f}")
         for example in r.examples:
             click.echo(f"    {example}")
     failed = [r.qid for r in reports if r.after.collisions]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from .bank import BANK, Question
 from .grading import score_answer
-from .variant import Variant, derived_rng, format_number
+from .variant import PARTIAL_BAND, Variant, derived_rng, format_number, match_slack
 
 
 @dataclass
@@ -24,6 +24,8 @@ class Tally:
 
     correct: int = 0      # some mistake earned full marks
     partial: int = 0      # some mistake earned part of the points
+    in_band: int = 0      # some mistake, graded 0, lies in the partial-credit band (half the points before
+                          # a recognised mistake was excluded from partial credit)
     unnamed: int = 0      # some mistake was not recognised as itself
     key_fails: int = 0    # the key, written to three decimals, did not earn full marks
     collisions: int = 0   # draws with any of these problems
@@ -76,6 +78,10 @@ def _problems(fingerprint: str) -> tuple[set[str], list[str]]:
         elif out.fraction > 0:
             kinds.add("partial")
             notes.append(f"{name}: {text} earns {out.fraction:.0%}")
+        elif v.kind == "numeric" and float(v.tolerance) > 0 and \
+                abs(float(text) - float(v.answer)) <= PARTIAL_BAND * float(v.tolerance) + match_slack(v.answer):
+            kinds.add("in_band")
+            notes.append(f"{name}: {text} lies in the partial-credit band")
         elif out.misconception != m["feedback"]:
             kinds.add("unnamed")
             notes.append(f"{name}: {text} is not recognised as this mistake")

@@ -1,9 +1,16 @@
 """Scoring answers against a key, one question at a time and one sheet at a time.
 
-Answers come from untrusted YAML (read with ``yaml.safe_load``) or from the quiz prompt. Each answer
-is normalised for its kind with narrow rules; formulas go through the whitelist parser in
-:mod:`grader.formula`, never through ``eval`` or ``sympify``. A sheet that cannot be read becomes a
-:class:`SheetError`; the caller records it for that learner and carries on with the others.
+Answers come from answer sheets (read entry by entry as text by :mod:`.sheet`) or from the quiz
+prompt. Each answer is read for its kind with narrow rules; formulas go through the whitelist reader
+in :mod:`grader.formula`, never through ``eval`` or ``sympify``. An answer that cannot be read costs
+that answer only (status ``error``, with the reason); a sheet that cannot be read at all is a
+:class:`~.sheet.SheetError`, which the caller records as *not graded* for that learner.
+
+Numbers are read the same way from a sheet and at the quiz prompt: ``010`` is 10; a minus sign may
+be ``−``; ``79.58%`` is 0.7958; a decimal comma (``0,462``) is read as a decimal point; thousands
+may be grouped with commas or spaces (``5,088``, ``5 088``, ``1,234.5``) — but ``5,088`` in a
+question whose answer has decimals could be 5.088 or 5088, so it is refused with the fix spelled out,
+as are ``5_088``, ``nan`` and ``inf``.
 """
 from __future__ import annotations
 
@@ -16,20 +23,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .. import __version__
 from ..formula import Formula, FormulaError, FormulaUndecided, read_formula, same
 from ..model import CheckResult, SubmissionResult
 from .blueprint import Paper
+from .sheet import MAX_SHEET_BYTES, Sheet, SheetError, Unreadable, read_sheet  # noqa: F401 - re-exported
 from .variant import KIND_LABELS, LETTERS, PARTIAL_BAND, Variant, format_number, match_slack
 
-MAX_SHEET_BYTES = 256 * 1024
 NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?\Z")
-
-
-class SheetError(ValueError):
-    """An answer sheet that cannot be graded at all; the message is meant for the instructor."""
 
 
 class AnswerError(ValueError):
@@ -93,16 +94,42 @@ def _bool(value: Any) -> bool:
     raise AnswerError(f"{value!r} is not true or false")
 
 
-def _number(value: Any) -> float:
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?\Z")
+_SPACED = re.compile(r"[+-]?\d{1,3}(?: \d{3})+(?:\.\d+)?\Z")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+\Z")
+_MINUS = str.maketrans({"−": "-", "–": "-", "\u00a0": " ", "\u202f": " ", "\u2009": " "})
+
+
+def _number(value: Any, whole: bool = False) -> float:
+    """A number from a sheet or the prompt. ``whole``: the answer is a whole number (a count), which
+    decides what ``5,088`` means; see the module docstring."""
     if isinstance(value, bool):
         raise AnswerError("write a number, not true/false")
     if isinstance(value, (int, float)):
         number = float(value)
     elif isinstance(value, str):
-        text = value.strip().replace("−", "-").replace(" ", "")
+        text = " ".join(value.translate(_MINUS).split())
+        scale = 1.0
+        if text.endswith("%"):
+            text, scale = text[:-1].strip(), 0.01
+        if "_" in text:
+            raise AnswerError(f"{value!r}: write the number without '_', e.g. {text.replace('_', '')}")
+        if _SPACED.match(text):
+            text = text.replace(" ", "")
+        elif _GROUPED.match(text) and not (text.lstrip("+-").startswith("0,") and "." not in text):
+            if not whole and "." not in text and text.count(",") == 1:
+                plain, point = text.replace(",", ""), text.replace(",", ".")
+                raise AnswerError(f"{value!r} could be {plain} or {point}: write {plain} for a whole number, "
+                                  f"or {point} with a decimal point")
+            text = text.replace(",", "")
+        elif _DECIMAL_COMMA.match(text):
+            if whole:
+                raise AnswerError(f"{value!r}: the answer is a whole number; write it without a comma")
+            text = text.replace(",", ".")
+        text = text.replace(" ", "") if re.fullmatch(r"[+-] \S+", text) else text
         if not NUMBER.match(text):
             raise AnswerError(f"{value!r} is not a number (write it like 0.123 or 702)")
-        number = float(text)
+        number = float(text) * scale
     else:
         raise AnswerError("write a number")
     if not math.isfinite(number):
@@ -113,6 +140,9 @@ def _number(value: Any) -> float:
 def score_answer(variant: Variant, value: Any, partial_credit: bool = False) -> Outcome:
     """Score one answer (already loaded from YAML, or a string typed at the quiz prompt)."""
     expected = variant.answer_text()
+    if isinstance(value, Unreadable):
+        return Outcome(0.0, "error", f"Your answer could not be read: {value.reason}. The answer is {expected}.",
+                       given=None)
     if _blank(value):
         return Outcome(0.0, "failed", f"No answer given. The answer is {expected}.")
     try:
@@ -146,7 +176,7 @@ def score_answer(variant: Variant, value: Any, partial_credit: bool = False) -> 
                            given=got)
 
         if variant.kind == "numeric":
-            got = _number(value)
+            got = _number(value, whole=float(variant.tolerance) == 0 and float(variant.answer).is_integer())
             key = float(variant.answer)
             tol = float(variant.tolerance)
             if abs(got - key) <= tol + match_slack(key):
@@ -229,74 +259,6 @@ def grade_answers(paper: Paper, answers: dict[str, Any]) -> SubmissionResult:
         duration_s=round(time.perf_counter() - start, 4), grader_version=__version__,
         notes=[f"Exam: {paper.exam} (paper {paper.paper_id})"],
     )
-
-
-def error_result(paper: Paper, reason: str) -> SubmissionResult:
-    """Every question scored 0 with status ``error``: the sheet itself could not be read."""
-    checks = [CheckResult(
-        exercise="exam", function=q.variant.qid, name=f"{q.label} {KIND_LABELS[q.variant.kind]}",
-        score=0.0, max_score=q.points, status="error", seed=paper.seed,
-        message=f"{q.label}: not graded, because the answer sheet could not be read ({reason}).",
-        details={"label": q.label, "section": q.section, "topic": q.variant.topic, "kind": q.variant.kind,
-                 "paper_id": paper.paper_id},
-    ) for q in paper.questions]
-    return SubmissionResult(
-        learner=paper.learner.id, checks=checks, seed=paper.seed,
-        graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), grader_version=__version__,
-        notes=[f"Exam: {paper.exam} (paper {paper.paper_id})", f"Answer sheet not readable: {reason}"],
-    )
-
-
-@dataclass
-class Sheet:
-    path: Path
-    learner: str
-    paper_id: str | None
-    answers: dict[str, Any]
-
-
-def read_sheet(path: Path) -> Sheet:
-    """Load one answer sheet. Raises :class:`SheetError` with a clear reason."""
-    try:
-        size = path.stat().st_size
-    except OSError as err:
-        raise SheetError(f"cannot read {path.name}: {err.strerror}") from None
-    if size > MAX_SHEET_BYTES:
-        raise SheetError(f"{path.name} is {size} bytes; an answer sheet may be at most {MAX_SHEET_BYTES}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise SheetError(f"{path.name} is not readable UTF-8 text ({err})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or "syntax error"
-        raise SheetError(f"{path.name} is not valid YAML{where}: {problem}") from None
-    if not isinstance(data, dict):
-        raise SheetError(f"{path.name}: expected a mapping with 'learner', 'paper' and 'answers'")
-    learner = data.get("learner", path.stem.split(".")[0])
-    if not isinstance(learner, (str, int)) or isinstance(learner, bool):
-        raise SheetError(f"{path.name}: 'learner' must be the learner id as text")
-    paper_id = data.get("paper")
-    if paper_id is not None and not isinstance(paper_id, str):
-        paper_id = str(paper_id)
-    answers = data.get("answers")
-    if answers is None:
-        answers = {}
-    if not isinstance(answers, dict):
-        raise SheetError(f"{path.name}: 'answers' must be a mapping like Q1: B")
-    bad = [k for k in answers if not isinstance(k, str)]
-    if bad:
-        raise SheetError(f"{path.name}: answer labels must look like Q1, Q2, … (found {bad[0]!r})")
-    normalised: dict[str, Any] = {}
-    for key, value in answers.items():
-        label = key.strip().upper()
-        if label in normalised:
-            raise SheetError(f"{path.name}: {label} is answered twice")
-        normalised[label] = value
-    return Sheet(path, str(learner), paper_id, normalised)
 
 
 def check_sheet_against_paper(sheet: Sheet, paper: Paper) -> list[str]:

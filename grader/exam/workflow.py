@@ -29,7 +29,8 @@ from ..boundary import GRADER_ERROR, describe_error
 from ..model import SubmissionResult
 from . import render
 from .blueprint import Blueprint, BlueprintError, Paper, build_paper, load_blueprint, load_roster
-from .grading import SheetError, check_sheet_against_paper, error_result, grade_answers, read_sheet
+from .grading import check_sheet_against_paper, grade_answers
+from .sheet import SheetError, read_sheet
 
 
 def _write(path: Path, text: str) -> None:
@@ -88,6 +89,7 @@ class GradeRun:
     results: dict[str, SubmissionResult] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)   # sheet file or learner -> reason
     missing: list[str] = field(default_factory=list)        # learners with a key but no sheet
+    not_graded: dict[str, str] = field(default_factory=dict)  # learner -> why their sheet could not be graded
     sheet_hashes: dict[str, str] = field(default_factory=dict)  # learner -> SHA-256 of the sheet graded
 
 
@@ -102,45 +104,45 @@ def grade_exam(answers_dir: str | Path, key_path: str | Path, out: str | Path | 
         try:
             _grade_sheet(path, keys, run)
         except Exception as exc:  # noqa: BLE001 - one sheet that breaks the grader never stops the others
-            run.errors[path.name] = f"{path.name}: {GRADER_ERROR}: the grader failed on this sheet ({describe_error(exc)})"
-    run.missing = sorted(set(keys) - set(run.results))
+            reason = f"{path.name}: {GRADER_ERROR}: the grader failed on this sheet ({describe_error(exc)})"
+            run.errors[path.name] = reason
+            guess = path.stem.split(".")[0]
+            if guess in keys and guess not in run.results:
+                run.not_graded[guess] = reason
+    run.missing = sorted(set(keys) - set(run.results) - set(run.not_graded))
     if out is not None:
         write_results(run, keys, Path(out))
     return run
 
 
 def _grade_sheet(path: Path, keys: dict[str, Paper], run: GradeRun) -> None:
-    """Grade one answer sheet into ``run`` (its result, or why it has none)."""
+    """Grade one answer sheet into ``run``: its result, or why its learner is not graded."""
     learner_guess = path.stem.split(".")[0]
     try:
         sheet = read_sheet(path)
     except SheetError as err:
         run.errors[path.name] = str(err)
         if learner_guess in keys and learner_guess not in run.results:
-            run.results[learner_guess] = error_result(keys[learner_guess], str(err))
+            run.not_graded[learner_guess] = f"unreadable answer sheet: {err}"
         return
     paper = keys.get(sheet.learner)
     if paper is None:
         run.errors[path.name] = f"{path.name}: no key for learner {sheet.learner!r}"
         return
-    if sheet.learner in run.results and not _is_error(run.results[sheet.learner]):
+    if sheet.learner in run.results:
         run.errors[path.name] = f"{path.name}: a second sheet for {sheet.learner!r}; the first one was graded"
         return
     try:
         notes = check_sheet_against_paper(sheet, paper)
     except SheetError as err:
         run.errors[path.name] = str(err)
-        run.results[sheet.learner] = error_result(paper, str(err))
+        run.not_graded[sheet.learner] = f"answer sheet not graded: {err}"
         return
     result = grade_answers(paper, sheet.answers)
-    result.notes.extend(notes)
+    result.notes.extend(notes + [f"{path.name}, {note}" for note in sheet.notes])
     run.results[sheet.learner] = result
+    run.not_graded.pop(sheet.learner, None)
     run.sheet_hashes[sheet.learner] = hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _is_error(result: SubmissionResult) -> bool:
-    return bool(result.checks) and all(c.status == "error" and c.score == 0 for c in result.checks) and any(
-        n.startswith("Answer sheet not readable") for n in result.notes)
 
 
 def write_results(run: GradeRun, keys: dict[str, Paper], out: Path) -> None:
@@ -150,14 +152,15 @@ def write_results(run: GradeRun, keys: dict[str, Paper], out: Path) -> None:
             _write_learner(result, keys[learner].exam, out / learner)
         except Exception as exc:  # noqa: BLE001 - one learner's reports never stop the others
             run.errors[learner] = f"{learner}: {GRADER_ERROR}: its reports could not be written ({describe_error(exc)})"
-    rows = [["learner", "score", "max_score", "status"]]
+    rows = [["learner", "score", "max_score", "status", "reason"]]
     for learner in sorted(keys):
         if learner in run.results:
             r = run.results[learner]
-            status = "unreadable sheet" if _is_error(r) else "graded"
-            rows.append([learner, f"{r.score:g}", f"{r.max_score:g}", status])
+            rows.append([learner, f"{r.score:g}", f"{r.max_score:g}", "graded", ""])
+        elif learner in run.not_graded:
+            rows.append([learner, "", f"{keys[learner].total_points:g}", "not graded", run.not_graded[learner]])
         else:
-            rows.append([learner, "", f"{keys[learner].total_points:g}", "no sheet"])
+            rows.append([learner, "", f"{keys[learner].total_points:g}", "no sheet", ""])
     tmp = out / "summary.csv.tmp"
     with tmp.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(rows)
@@ -183,15 +186,20 @@ def _record_like_a_batch(run: GradeRun, keys: dict[str, Paper], out: Path) -> No
     from ..batch import BatchOutcome, write_class_outputs
     from ..gradebook import Gradebook, GradingKey
 
-    failures = {learner: "no answer sheet" for learner in run.missing}
+    failures = {learner: "no answer sheet" for learner in run.missing} | run.not_graded
     with Gradebook(out / "gradebook.sqlite") as book:
-        for learner, result in sorted(run.results.items()):
+        for learner in sorted(set(run.results) | set(run.not_graded)):
             paper = keys[learner]
+            result = run.results.get(learner)
             key = GradingKey(learner=learner, content_hash=run.sheet_hashes.get(learner, "unreadable"),
                              batch_seed=paper.seed, grader_version=__version__,
                              suite_hash=hashlib.sha256(json.dumps(paper.to_key(), sort_keys=True).encode()).hexdigest())
             try:
-                book.record(key, f"exam sheet of {learner}", result, status="graded")
+                if result is not None:
+                    book.record(key, f"exam sheet of {learner}", result, status="graded")
+                else:
+                    book.record(key, f"exam sheet of {learner}", None, status="rejected",
+                                reason=run.not_graded[learner])
             except Exception as exc:  # noqa: BLE001 - one result that cannot be stored never stops the others
                 run.errors[learner] = f"{learner}: {GRADER_ERROR}: its result could not be recorded ({describe_error(exc)})"
     outcome = BatchOutcome(results=sorted(run.results.values(), key=lambda r: r.learner), failures=failures)
