@@ -78,9 +78,16 @@ class TaskOutcome:
 
 
 def describe_error(exc: BaseException) -> str:
-    """``Type: message`` on one line, capped: the reason recorded for a grader error."""
-    text = f"{type(exc).__name__}: {exc}"
-    return text if len(text) <= MAX_REASON_CHARS else text[:MAX_REASON_CHARS] + " …"
+    """``Type: message``: the reason recorded for a grader error (see ``reason_text``)."""
+    return reason_text(f"{type(exc).__name__}: {exc}")
+
+
+def reason_text(text: str) -> str:
+    """A recorded reason, capped and without control characters (an exception's text may quote
+    what a learner sent)."""
+    from grader.report.escape import capped_text
+
+    return capped_text(text, MAX_REASON_CHARS)
 
 
 def grade_task(task: Task, sandbox) -> TaskOutcome:
@@ -98,7 +105,7 @@ def grade_task(task: Task, sandbox) -> TaskOutcome:
         else:
             _grade(task, sandbox, outcome)
     except ArchiveError as exc:
-        outcome.rejected = str(exc)[:MAX_REASON_CHARS]
+        outcome.rejected = reason_text(str(exc))
     except Exception as exc:  # noqa: BLE001 - the boundary: a grader fault fails this submission only
         outcome.result = None
         outcome.crashed = describe_error(exc)

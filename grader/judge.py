@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from grader.compare import PartResult, compare_array, compare_count, flatten
 from grader.model import CheckResult
-from grader.report.escape import plain_text
+from grader.report.escape import capped_text
 from grader.sandbox import wire
 from grader.sandbox.client import Outcome
 from grader.sandbox.fpmode import MODE_CHANGED
@@ -71,8 +71,7 @@ def learner_message(text: str) -> str:
     """A message that came from the sandbox (so possibly from learner code: an exception's text, or
     a frame the learner forged), as the trusted side keeps it: without control characters and at
     most ``MAX_LEARNER_MESSAGE`` characters, whatever the child did or did not cap."""
-    text = plain_text(text)
-    return text if len(text) <= MAX_LEARNER_MESSAGE else text[:MAX_LEARNER_MESSAGE] + " … (cut)"
+    return capped_text(text, MAX_LEARNER_MESSAGE)
 
 
 def _error(result: CheckResult, outcome: Outcome, check: Check) -> CheckResult:

@@ -31,6 +31,12 @@ def plain_text(value: Any) -> str:
     return _CONTROL.sub("", value if type(value) is str else str(value))
 
 
+def capped_text(value: Any, limit: int) -> str:
+    """``plain_text(value)``, cut to at most ``limit`` characters (and a mark saying so)."""
+    text = plain_text(value)
+    return text if len(text) <= limit else text[:limit] + " … (cut)"
+
+
 def markdown_text(value: Any) -> str:
     """``value`` as Markdown that renders as the text itself: no HTML, links or formatting of its own."""
     text = plain_text(value)
