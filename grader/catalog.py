@@ -19,6 +19,11 @@ EXERCISES: dict[str, tuple[str, ...]] = {
     "param_count": (
         "rnn_param_count", "gru_param_count", "lstm_param_count", "stacked_param_count",
     ),
+    "backprop": (
+        "rnn_cell_backward", "gru_cell_backward", "lstm_cell_backward",
+        "rnn_backward", "gru_backward", "lstm_backward",
+    ),
+    "gradient_flow": ("state_jacobian", "gradient_norms"),
 }
 
 EXERCISE_FILES = tuple(f"{name}.py" for name in EXERCISES)

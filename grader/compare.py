@@ -14,6 +14,8 @@ import numpy as np
 from grader.sandbox.wire import ArrayFromSubclass, ForeignObject, SympyText
 from grader.suites.base import Tolerance
 
+GRADIENT_PREFIX = "∂L/∂"
+
 
 @dataclass
 class PartResult:
@@ -46,6 +48,8 @@ def flatten(expected: Any, got: Any, names: Any, label: str) -> list[tuple[str, 
     ``names`` mirrors the structure of ``expected``: a string labels a leaf (or a list whose
     items become ``name[k]``), a tuple labels the items of a tuple, e.g. ``("hs", ("h_T", "c_T"))``.
     """
+    if isinstance(expected, dict):
+        return _flatten_dict(expected, got, label)
     if not isinstance(expected, (tuple, list)):
         return [(label, expected, got)]
     wanted = f" ({_names_text(names)})" if isinstance(names, tuple) else ""
@@ -68,6 +72,71 @@ def flatten(expected: Any, got: Any, names: Any, label: str) -> list[tuple[str, 
             return nested
         leaves.extend(nested)
     return leaves
+
+
+# How the entries of a dict output are labelled: a gradient dict's as the derivatives they are.
+DICT_ENTRY_LABELS = {"grads": GRADIENT_PREFIX + "{key}"}
+
+
+def _flatten_dict(expected: dict, got: Any, label: str) -> list[tuple[str, Any, Any]] | PartResult:
+    """The leaves of a string-keyed dict output (e.g. ``grads``), which must have exactly ``expected``'s keys."""
+    keys = ", ".join(expected)
+    if not isinstance(got, dict):
+        return PartResult(label, False, "structure",
+                          f"{label} should be a dict with the keys {keys}, but it is {describe_type(got)}.")
+    missing = [k for k in expected if k not in got]
+    extra = [str(k) for k in got if k not in expected]
+    if missing or extra:
+        problems = ([f"missing {', '.join(missing)}"] if missing else []) + (
+            [f"unexpected {', '.join(extra)}"] if extra else [])
+        return PartResult(label, False, "structure",
+                          f"{label} should have exactly the keys {keys} ({'; '.join(problems)}).")
+    pattern = DICT_ENTRY_LABELS.get(label, label + "[{key!r}]")
+    leaves: list[tuple[str, Any, Any]] = []
+    for key, value in expected.items():
+        nested = flatten(value, got[key], None, pattern.format(key=key))
+        if isinstance(nested, PartResult):
+            return nested
+        leaves.extend(nested)
+    return leaves
+
+
+def gradient_summary(parts: list[PartResult]) -> str:
+    """One line saying which parameter gradients are off and which are right, gate by gate:
+    "Gate f: ∂L/∂U_f is off; ∂L/∂W_f and ∂L/∂b_f are right. Gates i, c~ and o are right."
+    Empty unless some of two or more gradient parts fail."""
+    grads = [p for p in parts if p.label.startswith(GRADIENT_PREFIX)]
+    if len(grads) < 2 or all(p.ok for p in grads):
+        return ""
+    keys = [p.label[len(GRADIENT_PREFIX):] for p in grads]
+    gated = all("_" in key for key in keys)
+    groups: dict[str, list[PartResult]] = {}
+    for key, part in zip(keys, grads):
+        groups.setdefault(key.split("_", 1)[1] if gated else "", []).append(part)
+    sentences, right_gates = [], []
+    for gate, members in groups.items():
+        wrong = [p.label for p in members if not p.ok]
+        fine = [p.label for p in members if p.ok]
+        if not wrong:
+            right_gates.append(GATE_WORDS.get(gate, gate))
+            continue
+        lead = f"Gate {GATE_WORDS.get(gate, gate)}: " if gated else ""
+        if not fine:
+            sentences.append(f"{lead}{_and(wrong)} {'are all' if len(wrong) > 1 else 'is'} off.")
+        else:
+            sentences.append(f"{lead}{_and(wrong)} {'are' if len(wrong) > 1 else 'is'} off; "
+                             f"{_and(fine)} {'are' if len(fine) > 1 else 'is'} right.")
+    if right_gates:
+        sentences.append(f"Gate{'s' if len(right_gates) > 1 else ''} {_and(right_gates)} "
+                         f"{'are' if len(right_gates) > 1 else 'is'} right.")
+    return " ".join(sentences)
+
+
+GATE_WORDS = {"h": "h~ (the candidate)", "c": "c~ (the candidate)"}
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _names_text(names: Any) -> str:
@@ -136,9 +205,19 @@ def _value_mismatch(label, expected, got, close, tolerance, axes, difference=Non
                                "index": list(where)}
     if "t" in axes and expected.ndim == len(axes):
         details["error_over_time"] = error_over_time(difference, axes, expected.shape)
-    text = (f"{label} is not close to the reference: {count} of {total} elements differ. "
-            f"Largest absolute difference {difference.max():.3g} at {list(where)}"
-            f"{_locate(where, expected.shape, axes)} (allowed {tolerance.describe()}).")
+    if tolerance.atol == 0:  # a purely relative tolerance: values may be 1e-10, so say how far off relatively
+        with np.errstate(divide="ignore", invalid="ignore"):
+            relative = np.where(close, 0.0, difference / np.abs(expected))
+        flat = int(np.argmax(np.where(np.isnan(relative), np.inf, relative)))
+        where = tuple(int(i) for i in np.unravel_index(flat, expected.shape)) if expected.shape else ()
+        details["index"] = list(where)
+        text = (f"{label} is not close to the reference: {count} of {total} elements differ. "
+                f"Largest relative difference {_ratio_text(relative.flat[flat])} at {list(where)}"
+                f"{_locate(where, expected.shape, axes)} (allowed {tolerance.describe()}).")
+    else:
+        text = (f"{label} is not close to the reference: {count} of {total} elements differ. "
+                f"Largest absolute difference {difference.max():.3g} at {list(where)}"
+                f"{_locate(where, expected.shape, axes)} (allowed {tolerance.describe()}).")
     return PartResult(label, False, "values", text + _time_text(close, axes, expected.shape, details), details)
 
 
@@ -161,6 +240,11 @@ def _time_text(close: np.ndarray, axes: tuple[str, ...], shape: tuple[int, ...],
     details["first_bad_t"] = int(np.argwhere(~close)[:, axes.index("t")].min())
     return (f" The first wrong time step is t = {details['first_bad_t'] + 1} of T = {shape[axes.index('t')]}"
             + _directions_text(close, axes, details) + ".")
+
+
+def _ratio_text(value: float) -> str:
+    """A relative difference in words: ``3.2e-05·|expected|``, or "infinite" next to an expected 0."""
+    return "infinite" if not np.isfinite(value) else f"{value:.3g}·|expected|"
 
 
 def _directions_text(close: np.ndarray, axes: tuple[str, ...], details: dict[str, Any]) -> str:
@@ -207,13 +291,17 @@ def _locate(where: tuple[int, ...], shape: tuple[int, ...], axes: tuple[str, ...
             words.append(f"{'forward' if index < half else 'backward'} direction, unit {index % half}")
         elif axis == "unit":
             words.append(f"unit {index}")
+        elif axis == "input":
+            words.append(f"input {index}")
+        elif axis == "k":
+            words.append(f"∂s_T/∂s_{index}, {size - index} step{'s' if size - index != 1 else ''} back")
     return f" ({', '.join(words)})" if words else ""
 
 
 def _shape_message(label, expected_shape, got_shape, axes) -> str:
     text = f"{label} has shape {tuple(got_shape)}, expected {tuple(expected_shape)}"
     if axes:
-        letters = {"t": "T", "n": "N", "unit": "H", "dir": "2H"}
+        letters = {"t": "T", "n": "N", "unit": "H", "dir": "2H", "input": "d", "k": "T"}
         text += f" ({', '.join(letters.get(a, a) for a in axes)})"
     text += "."
     if sorted(got_shape) == sorted(expected_shape):

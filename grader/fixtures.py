@@ -49,7 +49,7 @@ def check_metadata(check: Check) -> dict[str, Any]:
         "points": check.points, "kind": check.kind, "outputs": list(check.outputs),
         "axes": {k: list(v) for k, v in check.axes.items()},
         "tolerance": {"atol": check.tolerance.atol, "rtol": check.tolerance.rtol},
-        "forbid_fp_warnings": check.forbid_fp_warnings, "hint": check.hint,
+        "forbid_fp_warnings": check.forbid_fp_warnings, "hint": check.hint, "chart": check.chart,
     }
 
 
@@ -59,7 +59,7 @@ def check_from_metadata(entry: dict[str, Any]) -> Check:
                  visibility="public", kind=entry["kind"], outputs=_tuples(entry["outputs"]),
                  axes={k: tuple(v) for k, v in entry["axes"].items()},
                  tolerance=Tolerance(**entry["tolerance"]), forbid_fp_warnings=entry["forbid_fp_warnings"],
-                 hint=entry["hint"])
+                 hint=entry["hint"], chart=str(entry.get("chart", "")))
 
 
 def write_fixtures(prepared: list[Prepared], out_dir: Path) -> Path:

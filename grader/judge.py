@@ -13,7 +13,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from grader.compare import PartResult, compare_array, compare_count, flatten
+import numpy as np
+
+from grader.compare import PartResult, compare_array, compare_count, flatten, gradient_summary
 from grader.model import CheckResult
 from grader.report.escape import capped_text
 from grader.sandbox import wire
@@ -61,7 +63,10 @@ def judge(prepared: Prepared, outcomes: list[Outcome], *, verdict_only: bool = F
     if failed is not None and check.kind != "symbolic":
         return _error(result, failed, check)
     if check.kind == "array":
-        return _judge_array(result, check, prepared.expected[0], outcomes[0], verdict_only)
+        judged = _judge_array(result, check, prepared.expected[0], outcomes[0], verdict_only)
+        if check.chart == "log_norms" and not verdict_only:
+            judged.details["log_norms"] = log_norm_curves(prepared.cases[0][0], prepared.expected[0], outcomes[0].value)
+        return judged
     if check.kind == "count":
         return _judge_counts(result, check, prepared, outcomes)
     return _judge_symbolic(result, check, prepared, outcomes)
@@ -104,7 +109,27 @@ def _judge_array(result: CheckResult, check: Check, expected: Any, outcome: Outc
         parts.append(PartResult("warnings", False, "fp",
                                 f"NumPy reported floating-point problems ({', '.join(warnings)}) "
                                 "while computing this; the result must come without overflow warnings."))
-    return _finish(result, parts, len(parts))
+    _finish(result, parts, len(parts))
+    summary = gradient_summary(parts)
+    if summary:
+        result.message += "\n" + summary
+    return result
+
+
+def _log10_by_distance(norms: Any) -> list[float | None] | None:
+    """log10 of ``norms[k, 0]`` ordered by distance T − k = 1 … T; ``None`` where not a positive finite number."""
+    if not isinstance(norms, np.ndarray) or norms.ndim != 2 or norms.dtype != np.float64 or not norms.size:
+        return None
+    column = norms[::-1, 0]
+    return [float(np.log10(v)) if np.isfinite(v) and v > 0 else None for v in column]
+
+
+def log_norm_curves(cell: Any, expected: Any, got: Any) -> dict[str, Any]:
+    """The data of a gradient-norm chart: log10 ‖∂s_T/∂s_k‖ of batch row 0 against the distance T − k,
+    for the reference and (when it has the expected shape) the learner's values."""
+    reference = _log10_by_distance(expected)
+    same_shape = isinstance(got, np.ndarray) and got.shape == np.shape(expected)
+    return {"cell": str(cell), "reference": reference, "yours": _log10_by_distance(got) if same_shape else None}
 
 
 def fp_warnings(outcome: Outcome) -> list[str]:

@@ -27,7 +27,7 @@ def check(exercise: str | None, folder: Path, seed: int | None, fixtures_dir: Pa
     """Run the public checks on your exercise files and print feedback.
 
     EXERCISE is one of the exercise ids (gates, vanilla, gru, lstm, sequence, stacked,
-    bidirectional, param_count); without it every exercise is checked.
+    bidirectional, param_count, backprop, gradient_flow); without it every exercise is checked.
     """
     if not folder.is_dir():
         raise click.BadParameter(f"{folder} is not a folder; run this from the folder that holds "

@@ -19,9 +19,11 @@ from typing import Callable
 
 # Contract functions built on one cell type, or on any layer loop.
 LAYER_USERS = ("stacked_forward", "bidirectional_forward", "deep_bidirectional_forward")
-RNN_USERS = ("rnn_cell", "rnn_forward", *LAYER_USERS)
-GRU_USERS = ("gru_cell", "gru_forward", *LAYER_USERS)
-LSTM_USERS = ("lstm_cell", "lstm_forward", *LAYER_USERS)
+# The gradients of a cell are computed from its forward values, so a wrong forward spreads there too.
+FLOW_FUNCTIONS = ("state_jacobian", "gradient_norms")
+RNN_USERS = ("rnn_cell", "rnn_forward", *LAYER_USERS, "rnn_cell_backward", "rnn_backward", *FLOW_FUNCTIONS)
+GRU_USERS = ("gru_cell", "gru_forward", *LAYER_USERS, "gru_cell_backward", "gru_backward", *FLOW_FUNCTIONS)
+LSTM_USERS = ("lstm_cell", "lstm_forward", *LAYER_USERS, "lstm_cell_backward", "lstm_backward", *FLOW_FUNCTIONS)
 SEQUENCE_FUNCTIONS = ("rnn_forward", "gru_forward", "lstm_forward")
 
 

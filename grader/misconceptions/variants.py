@@ -79,7 +79,7 @@ def variant_sources(misconception: Misconception) -> dict[str, str]:
 
 
 def write_submission(misconception: Misconception, dest: Path) -> Path:
-    """Write the variant as a learner submission folder (the eight exercise files) at ``dest``."""
+    """Write the variant as a learner submission folder (one file per exercise) at ``dest``."""
     dest.mkdir(parents=True, exist_ok=True)
     for name, text in variant_sources(misconception).items():
         (dest / name).write_text(text, encoding="utf-8")

@@ -37,7 +37,8 @@ class Check:
 
     ``outputs`` names the parts of the returned value (e.g. ``("h", "c")``) for feedback;
     ``axes`` names the axes of array outputs (``"t"`` marks a time axis, ``"dir"`` a last axis of
-    size 2H holding the forward then the backward state) so a mismatch can be located.
+    size 2H holding the forward then the backward state, ``"input"`` an axis of size d, ``"k"`` the
+    axis of ``gradient_norms``) so a mismatch can be located.
     """
 
     exercise: str
@@ -52,6 +53,7 @@ class Check:
     tolerance: Tolerance = Tolerance()
     forbid_fp_warnings: bool = False
     hint: str = ""
+    chart: str = ""  # "log_norms": the result carries reference and learner curves for a report chart
 
     @property
     def check_id(self) -> str:
