@@ -54,8 +54,8 @@ __all__ = ["FormulaError", "FormulaUndecided", "Formula", "read_formula", "parse
 MAX_LENGTH = 200
 MAX_EXPONENT = 4
 MAX_DEGREE = 8  # bound on total polynomial degree, so expanding an answer stays cheap
-MAX_FORM_DEGREE = 32  # bound on the degree of a rational form's numerator and denominator
-MAX_PRODUCT_WORK = 40_000  # bound on term-by-term products in one polynomial multiplication
+MAX_FORM_DEGREE = 48  # bound on the degree of a rational form's numerator and denominator
+MAX_PRODUCT_WORK = 200_000  # bound on term-by-term products in one polynomial multiplication
 TIME_BUDGET_S = 2.0  # wall-clock budget for building one rational form
 # How a formula is written, for messages and answer sheets; equal to no answer key of the bank.
 EXAMPLE = "2*d*(h + 1)^2"
@@ -134,9 +134,11 @@ def _normalise(text: str) -> str:
             stack.append(ch)
             ch = "("
         elif ch in _CLOSERS:
-            if not stack or stack[-1] != _CLOSERS[ch]:
-                raise FormulaError(f"the bracket {ch!r} at position {pos} does not close an opening "
-                                   f"{_CLOSERS[ch]!r}")
+            if not stack:
+                raise FormulaError(f"the bracket {ch!r} at position {pos} closes nothing")
+            if stack[-1] != _CLOSERS[ch]:
+                raise FormulaError(f"the bracket {ch!r} at position {pos} does not match the {stack[-1]!r} "
+                                   f"opened before it; close it with {_OPENERS[stack[-1]]!r}")
             stack.pop()
             ch = ")"
         out.append(ch)
@@ -166,16 +168,26 @@ def _split_name(name: str, spellings: dict[str, str]) -> list[list[str]]:
     return ways
 
 
-def _resolve(value: str, allowed: dict[str, sympy.Symbol]) -> list[str]:
-    """The symbol names a name token stands for (a product when there are several)."""
+def _splits(value: str, allowed: dict[str, sympy.Symbol]) -> list[list[str]]:
+    """The ways ``value`` reads as allowed symbols (case folded when that is unambiguous)."""
     if value in allowed:
-        return [value]
+        return [[value]]
     folded = _folded(allowed)
     if folded is not None and value.lower() in folded:
-        return [folded[value.lower()]]
-    ways = (_split_name(value.lower(), folded) if folded is not None
+        return [[folded[value.lower()]]]
+    return (_split_name(value.lower(), folded) if folded is not None
             else _split_name(value, {name: name for name in allowed}))
+
+
+def _resolve(value: str, allowed: dict[str, sympy.Symbol]) -> list[str]:
+    """The symbol names a name token stands for (a product when there are several)."""
+    ways = _splits(value, allowed)
     if not ways:
+        glued = re.fullmatch(r"([A-Za-z_]+)([0-9]+)", value)
+        if glued and _splits(glued.group(1), allowed):
+            name, digits = glued.groups()
+            raise FormulaError(f"missing operator in {value!r}; write {name}^{digits} for a power or "
+                               f"{digits}{name} for a product")
         known = ", ".join(sorted(allowed)) or "(none)"
         raise FormulaError(f"unknown symbol {value!r}; the symbols you may use are: {known}")
     if len(ways) > 1:

@@ -156,3 +156,81 @@ def test_a_sheet_written_by_pyyaml_reads_back_every_answer_as_text(answers):
     assert set(s.answers) == set(expected)
     for label, value in expected.items():
         assert s.answers[label] == value, (text, label)
+
+
+# ---------------------------------------------------------------- formulas on real sheets, examples on sheets
+
+FORMULA_BLUEPRINT = {"title": "formulas", "sections": [{"questions": ["formula-gru"], "pick": 1, "points": 2}]}
+
+SPELLINGS = ["3*(H*D + H^2 + H)", "(d+h+1)3h", "3[h(d+h+1)]", "3(hd+h^{2}+h)", "3 ∗ h ∗ (d + h + 1)",
+             "３ｈ（ｄ＋ｈ＋１）", "3h(d+h+1)\u200b", "3(hd + h² + h)", "3*h*(d + h + 1)", "3hd + 3h^2 + 3h"]
+
+
+def _formula_exam(tmp_path, answers: list[str]):
+    import yaml as _yaml
+
+    bp = tmp_path / "bp.yaml"
+    bp.write_text(_yaml.safe_dump(FORMULA_BLUEPRINT))
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id\n" + "\n".join(f"s{i}" for i in range(len(answers))) + "\n")
+    papers = generate_exam(bp, roster, 1, tmp_path / "exam")
+    sheets = tmp_path / "sheets"
+    sheets.mkdir()
+    for p, answer in zip(papers, answers):
+        (sheets / f"{p.learner.id}.yaml").write_text(
+            f'learner: "{p.learner.id}"\npaper: "{p.paper_id}"\nanswers:\n  Q1: {json.dumps(answer, ensure_ascii=False)}\n',
+            encoding="utf-8")
+    return grade_exam(sheets, tmp_path / "exam", tmp_path / "results")
+
+
+def test_formula_spellings_people_write_earn_full_marks_through_real_sheets(tmp_path):
+    run = _formula_exam(tmp_path, SPELLINGS)
+    assert not run.errors
+    for i, spelling in enumerate(SPELLINGS):
+        assert run.results[f"s{i}"].score == 2, (spelling, run.results[f"s{i}"].checks[0].message)
+
+
+def test_the_exam_names_the_misconceptions_the_code_catalogue_has(tmp_path):
+    run = _formula_exam(tmp_path, ["3(hd+h²)+h", "3(hd+h)", "3hd + 3h^2"])
+    messages = [run.results[f"s{i}"].checks[0] for i in range(3)]
+    assert all(c.score == 0 for c in messages)
+    assert "One bias for the whole cell" in messages[0].details["misconception"]
+    assert "recurrent weights are missing" in messages[1].details["misconception"]
+    assert "bias vectors are missing" in messages[2].details["misconception"]
+    from grader.misconceptions import all_misconceptions
+
+    code_ids = {m.id for m in all_misconceptions()}
+    assert {"bias_counted_once", "forget_h_squared", "every_layer_reads_d"} <= code_ids
+
+
+def test_no_example_on_a_sheet_or_in_a_message_is_a_key(tmp_path):
+    import re as _re
+
+    from grader.exam.render import answer_sheet
+    from grader.formula import FormulaError as _FE, read_formula, same
+
+    papers = generate_exam(BLUEPRINT, ROSTER, 3, tmp_path / "exam")
+    from grader.exam.blueprint import Learner, build_paper, parse_blueprint
+
+    every_formula = parse_blueprint({"title": "all formulas", "sections": [
+        {"questions": [q for q in __import__("grader.exam.bank", fromlist=["BANK"]).BANK
+                       if q.startswith("formula-")], "points": 1}]})
+    papers += [build_paper(every_formula, 7, Learner(f"x{i}")) for i in range(40)]
+    try:
+        read_formula(None, ("d", "h"))  # type: ignore[arg-type]
+    except _FE as err:
+        messages = [str(err)]
+    for p in papers:
+        texts = _re.findall(r'"([^"]+)"', answer_sheet(p)) + [
+            t for q in p.questions for t in _re.findall(r"e\.g\. ([^;]+);", q.variant.answer_format)]
+        texts += [m.split("e.g. ")[1] for m in messages]
+        for q in p.questions:
+            if q.variant.kind != "formula":
+                continue
+            key = read_formula(q.variant.answer, q.variant.symbols)
+            for text in texts:
+                try:
+                    example = read_formula(text, q.variant.symbols)
+                except _FE:
+                    continue
+                assert not same(example, key), (text, q.variant.qid)

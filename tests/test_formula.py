@@ -5,8 +5,10 @@ import time
 
 import pytest
 import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from grader.formula import FormulaError, equivalent, parse_formula
+from grader.formula import FormulaError, FormulaUndecided, equivalent, parse_formula, read_formula, same
 
 S = ("d", "h")
 d, h = sympy.symbols("d h")
@@ -108,7 +110,7 @@ def test_equivalent_with_plain_numbers():
         ('"abc"', "'\"'"),
         ("h; d", "';'"),
         ("[h, d]", "','"),
-        ("(h]", "does not close"),
+        ("(h]", "does not match"),
         ("{h", "never closed"),
         ("h if d else 1", "'if'"),
         ("h == d", "'='"),
@@ -153,3 +155,111 @@ def test_bad_symbol_names_rejected():
         parse_formula("h", ("lambda",))
     with pytest.raises(ValueError):
         parse_formula("h", ("__class__",))
+
+
+# ------------------------------------------------------------------ notations people write, and the bounds
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "3*(H*D + H^2 + H)",          # the contract's capital H
+        "(d+h+1)3h",                  # implicit product after ')'
+        "(d + h + 1) 3 h",
+        "3[h(d+h+1)]",                # brackets
+        "3{h(d+h+1)}",                # braces
+        "3(hd+h^{2}+h)",              # TeX-style exponent
+        "3 ∗ h ∗ (d + h + 1)",        # U+2217 asterisk operator
+        "３ｈ（ｄ＋ｈ＋１）",             # fullwidth forms
+        "3h(d+h+1)\u200b",            # a trailing zero-width space
+        "\ufeff3h(d+h+1)",            # a byte-order mark
+        "3(hd + h² + h)",             # superscript
+        "3(Hd + H² + H)",
+        "3 × h × (d + h + 1)",
+        "3h(d+h+1) ÷ 1",
+    ],
+)
+def test_notations_people_write_are_read(text):
+    assert equivalent(parse_formula(text, S), GRU)
+
+
+def test_lowercase_l_is_the_layer_count_and_case_only_folds_when_unambiguous():
+    L = sympy.Symbol("L")
+    assert parse_formula("3(hd+h^2+h) + 3(l-1)(2h^2+h)", ("d", "h", "L")) == parse_formula(
+        "3(hd+h^2+h) + 3(L-1)(2h^2+h)", ("d", "h", "L"))
+    assert parse_formula("l", ("d", "h", "L")) == L
+    # with both h and H allowed, case is significant
+    assert parse_formula("Hh", ("h", "H")) == sympy.Symbol("H") * sympy.Symbol("h")
+    with pytest.raises(FormulaError, match="unknown symbol"):
+        parse_formula("x", ("h", "H"))
+
+
+def test_mismatched_brackets_are_named():
+    with pytest.raises(FormulaError, match=r"'\]' at position 6 does not match the '\(' opened before it; "
+                                           r"close it with '\)'"):
+        parse_formula("3(h+d]", S)
+    with pytest.raises(FormulaError, match=r"'\)' at position 2 closes nothing"):
+        parse_formula("h)", S)
+
+
+def test_a_name_followed_by_a_number_is_refused_with_both_readings():
+    with pytest.raises(FormulaError, match=r"write h\^2 for a power or 2h for a product"):
+        parse_formula("3h2", S)
+
+
+def test_read_formula_gives_an_exact_rational_form_and_same_decides_on_it():
+    a = read_formula("h/(d+1) + 1", S)
+    b = read_formula("(h + d + 1)/(d + 1)", S)
+    assert same(a, b) and not same(a, read_formula("h/(d+1)", S))
+    assert same(read_formula("(d^2 - 1)/(d - 1)", S), read_formula("d + 1", S))
+
+
+def test_a_formula_too_involved_to_decide_is_undecided_not_a_stall():
+    text = "+".join(f"1/(h+{i})^4" for i in range(1, 14))
+    f = read_formula(text, S)
+    assert f.undecided and "degree" in f.undecided
+    with pytest.raises(FormulaUndecided):
+        same(f, read_formula("3h(d+h+1)", S))
+
+
+def test_a_long_sum_of_fractions_is_decided_exactly():
+    terms, text = (f"{i}/(h+{i})" for i in range(1, 99)), ""
+    for t in terms:
+        if len(text) + len(t) + 1 > 190:
+            break
+        text = f"{text}+{t}" if text else t
+    f = read_formula(text, S)
+    assert not f.undecided and not same(f, read_formula("3h(d+h+1)", S))
+
+
+def test_the_example_in_messages_is_no_answer_key():
+    from grader.exam.bank import BANK
+    from grader.exam.variant import derived_rng
+    from grader.formula import EXAMPLE
+
+    example = read_formula(EXAMPLE, ("d", "h", "L"))
+    for q in BANK.values():
+        if q.kind == "formula":
+            for i in range(20):
+                v = q.variant(derived_rng("example", q.qid, i))
+                assert not same(example, read_formula(v.answer, v.symbols)), q.qid
+
+
+FORMULA_TEXT = st.lists(st.sampled_from(list("dhLlHD0123456789.+-*/^()[]{} ²³×·∗−") + ["**", "\u200b", "（", "３"]),
+                        max_size=60).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(FORMULA_TEXT | st.text(max_size=120))
+def test_any_text_is_a_formula_or_a_formula_error_with_a_message(text):
+    try:
+        f = read_formula(text, ("d", "h", "L"))
+    except FormulaError as err:
+        assert str(err)
+        return
+    assert isinstance(f.expr, sympy.Expr)
+    try:
+        decided = same(f, read_formula("3h(d+h+1)", ("d", "h", "L")))
+    except FormulaUndecided as why:
+        assert str(why)
+        return
+    assert decided == (sympy.simplify(f.expr - 3 * h * (d + h + 1)) == 0)

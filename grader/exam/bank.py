@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import sympy
 
+from ..formula import EXAMPLE as FORMULA_EXAMPLE
 from .variant import LETTERS, Variant
 
 TOPICS: dict[str, str] = {
@@ -1198,7 +1199,7 @@ def _formula_question(qid: str, title: str, choose: Callable[[random.Random], tu
                    + "). Count weights and one bias vector per affine map; no output layer.",
             answer=str(expected), symbols=list(symbols),
             misconceptions=miscons,
-            answer_format="a formula in " + ", ".join(symbols) + ", e.g. 2*h*(d + 1); ^ or ** for powers",
+            answer_format="a formula in " + ", ".join(symbols) + f", e.g. {FORMULA_EXAMPLE}; ^ or ** for powers",
             hint="One affine map reading n inputs into h units costs hn + h² + h (with the recurrent h × h "
                  "matrix and the bias).",
             explanation=f"The count is {expected}, which you may write in any equivalent form.",

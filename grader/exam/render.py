@@ -6,6 +6,7 @@ import jinja2
 from ..model import SubmissionResult
 from ..report.render import TEMPLATE_DIR as SHARED_TEMPLATE_DIR
 from ..report.render import template_environment
+from ..formula import EXAMPLE as FORMULA_EXAMPLE
 from .blueprint import Paper
 from .variant import KIND_LABELS
 
@@ -47,7 +48,8 @@ def paper_markdown(paper: Paper) -> str:
 
 
 def answer_sheet(paper: Paper) -> str:
-    return _TEXT.get_template("answers.yaml.j2").render(paper=paper, kind_labels=KIND_LABELS)
+    return _TEXT.get_template("answers.yaml.j2").render(paper=paper, kind_labels=KIND_LABELS,
+                                                        formula_example=FORMULA_EXAMPLE)
 
 
 def report_html(result: SubmissionResult, exam: str) -> str:
