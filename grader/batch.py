@@ -1,11 +1,12 @@
 """Grade a whole class: find the submissions, grade them in parallel, keep every result in the gradebook.
 
 A submission is a sub-folder of the submissions folder (``SUBMISSIONS/alice/gru.py``) or a
-``.zip`` archive made by ``grade submit`` (``SUBMISSIONS/alice.zip``). One learner's broken folder
+``.zip`` archive (``SUBMISSIONS/alice.zip``), in any of the layouts an LMS's bulk download has;
+``grader.intake`` finds them and gives each one learner identity. One learner's broken folder
 or archive never stops the batch: it is recorded as a failure with its reason.
 
 The steps of ``run_batch``, in order:
-  1. ``discover``  — the submissions, and the entries that are not submissions (with why)
+  1. ``discover``  — the submissions with their identities, and the entries that are not submissions (with why)
   2. ``plan``      — each submission's content hash; those already graded with the same batch seed,
      grader version and suite are reused from the gradebook, the rest become tasks
   3. grade         — the tasks on a pool of fork-server workers (``grader.pool``); each result is
@@ -26,7 +27,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import random
-import re
 import shutil
 import tempfile
 from contextlib import contextmanager
@@ -35,46 +35,24 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from grader import __version__
-from grader.archive import ArchiveError, ArchiveLimits, extract_submission, read_submission
+from grader.archive import ArchiveError, ArchiveLimits
+from grader.archive.extract import extract_archive, read_archive
 from grader.archive.manifest import MANIFEST_NAME
 from grader.boundary import GRADER_ERROR, describe_error
-from grader.catalog import EXERCISE_FILES
 from grader.engine import Preparer, grade_submission, prepare
 from grader.files import FileRefused, read_regular_file
 from grader.gradebook import Gradebook, GradingKey
+from grader.intake import Identity, Roster, Submission, discover
 from grader.model import SubmissionResult
+from grader.names import result_folder_name
 from grader.notebook.cells import modules_from_notebook, read_notebook_file, write_modules
 from grader.pool import GradingPool, InputScope, PoolKind, ReportMode, Task, TaskOutcome
 from grader.sandbox.client import MAX_SUBMISSION_FILE_BYTES, MAX_SUBMISSION_FILES, ForkServer
 from grader.suites import Check
 
-LEARNER_ID = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$")
 GRADING_CODE = ("solutions", "grader/suites", "grader/judge.py", "grader/compare.py", "grader/engine.py",
                 "grader/reference.py")
 _ROOT = Path(__file__).resolve().parents[1]
-
-
-@dataclass(frozen=True)
-class Submission:
-    """One learner's submission on disk: a folder, or an archive to vet and extract first."""
-
-    learner: str
-    path: Path
-
-    @property
-    def is_archive(self) -> bool:
-        return self.path.suffix == ".zip"
-
-    @property
-    def notebook(self) -> Path | None:
-        """The notebook to grade: the submission itself (``alice.ipynb``), or a folder's only notebook
-        when it holds no exercise files."""
-        if self.path.suffix == ".ipynb":
-            return self.path
-        if self.path.is_dir() and not any((self.path / name).exists() for name in EXERCISE_FILES):
-            notebooks = sorted(p for p in self.path.glob("*.ipynb") if not p.name.startswith("."))
-            return notebooks[0] if len(notebooks) == 1 else None
-        return None
 
 
 @dataclass
@@ -88,6 +66,9 @@ class BatchOutcome:
     reused: list[str] = field(default_factory=list)  # taken from the gradebook unchanged
     latencies: dict[str, float] = field(default_factory=dict)  # learner -> seconds in its worker
     output_errors: dict[str, str] = field(default_factory=dict)  # class output -> what went wrong writing it
+    identities: dict[str, Identity] = field(default_factory=dict)  # learner -> who it is, from discovery
+    warnings: list[str] = field(default_factory=list)  # about the hand-ins (e.g. an archive named after another learner)
+    interrupted: bool = False  # stopped by Ctrl-C: what was committed is kept, the class outputs written
 
 
 @dataclass
@@ -100,36 +81,13 @@ class BatchOptions:
     gradebook: Path | None = None  # None: OUT/gradebook.sqlite
     reports: ReportMode = "all"
     inputs: InputScope = "learner"  # "shared": one seed for the whole batch (faster, see the module doc)
-    class_outputs: bool = True  # index.html, summary.md, dashboard.html, grades.csv, junit.xml
+    class_outputs: bool = True  # index.html, summary.md, dashboard.html, grades.csv, junit.xml, LMS exports
+    roster: Roster | None = None  # LMS export mapping names in the hand-ins to learner ids and display names
+    assignment: str = "Deep RNN exercises"  # the assignment's column in the LMS exports
 
 
 ProgressHook = Callable[[str, SubmissionResult | None, bool], None]  # learner, result, reused
-
-
-def discover(submissions_dir: Path) -> tuple[list[Submission], dict[str, str]]:
-    """Submissions under ``submissions_dir``, plus entries skipped with the reason."""
-    found, skipped = [], {}
-    for entry in sorted(submissions_dir.iterdir()):
-        learner = entry.name.removesuffix(".zip").removesuffix(".ipynb") if entry.is_file() else entry.name
-        if entry.name.startswith(".") or entry.name.lower().startswith("readme"):
-            continue
-        if entry.is_symlink():
-            skipped[entry.name] = "is a symbolic link; submissions must be real folders or archives"
-        elif not (entry.is_dir() or entry.suffix in (".zip", ".ipynb")):
-            skipped[entry.name] = ("is neither a folder, a .zip archive made by `grade submit`, nor a "
-                                   "notebook (.ipynb)")
-        elif not LEARNER_ID.match(learner):
-            skipped[entry.name] = "is not a usable learner id (letters, digits, '_', '.', '-'; at most 64)"
-        elif entry.is_dir() and Submission(learner, entry).notebook is None and not any(
-                (entry / name).exists() for name in EXERCISE_FILES):
-            skipped[learner] = (f"holds none of the exercise files ({', '.join(EXERCISE_FILES)}) "
-                                "and not exactly one notebook (.ipynb)")
-        else:
-            found.append(Submission(learner, entry))
-    duplicates = {s.learner for s in found if sum(t.learner == s.learner for t in found) > 1}
-    for learner in duplicates:
-        skipped[learner] = "has both a folder and an archive; keep one"
-    return [s for s in found if s.learner not in duplicates], skipped
+StartHook = Callable[[int, int, int], None]  # submissions, to grade now, entries that are not submissions
 
 
 @contextmanager
@@ -145,10 +103,10 @@ def opened(submission: Submission, notes: list[str] | None = None) -> Iterator[P
         return
     scratch = Path(tempfile.mkdtemp(prefix="extract-"))
     try:
-        extracted = extract_submission(submission.path, scratch)
-        if extracted.learner != submission.learner:
+        extracted = extract_archive(submission.path, scratch)
+        if extracted.learner is not None and extracted.learner != submission.learner:
             raise ArchiveError("learner_mismatch", f"the archive's manifest names learner "
-                               f"{extracted.learner!r}, but the file is named {submission.path.name}")
+                               f"{extracted.learner!r}, but it was handed in as {submission.learner!r}")
         yield extracted.path
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -202,7 +160,7 @@ def content_hash(submission: Submission) -> str:
             return "raw:" + hashlib.sha256(raw).hexdigest()
     elif submission.is_archive:
         try:
-            _, contents = read_submission(submission.path)
+            contents = read_archive(submission.path).files
         except ArchiveError as exc:
             return "raw:" + hashlib.sha256(_raw_bytes(submission.path, exc)).hexdigest()
         files = {name: data for name, data in contents.items() if name != MANIFEST_NAME}
@@ -255,11 +213,12 @@ def choose_batch_seed(book: Gradebook, seed: int | None) -> int:
 
 
 def run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], *, seed: int | None = None,
-              options: BatchOptions | None = None, on_start: Callable[[int, int], None] | None = None,
+              options: BatchOptions | None = None, on_start: StartHook | None = None,
               on_done: ProgressHook | None = None) -> BatchOutcome:
     """Grade every submission not already in the gradebook; write reports, summary and exports to ``out_dir``.
 
-    ``on_start(total, to_grade)`` is called once planning is done; ``on_done(learner, result,
+    ``on_start(total, to_grade, not_usable)`` is called once planning is done (``total``
+    submissions, of which ``to_grade`` are graded now; ``not_usable`` entries are not submissions); ``on_done(learner, result,
     reused)`` after each submission (``result`` is None when it could not be graded).
     """
     with _collector_skips_what_is_loaded():
@@ -279,12 +238,14 @@ def _collector_skips_what_is_loaded() -> Iterator[None]:
 
 
 def _run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], options: BatchOptions, seed: int | None,
-               on_start: Callable[[int, int], None] | None, on_done: ProgressHook | None) -> BatchOutcome:
+               on_start: StartHook | None, on_done: ProgressHook | None) -> BatchOutcome:
     if seed is not None:
         options.seed = seed
     out_dir.mkdir(parents=True, exist_ok=True)
-    submissions, skipped = discover(submissions_dir)
-    outcome = BatchOutcome(failures=dict(skipped))
+    found = discover(submissions_dir, options.roster)
+    submissions = found.submissions
+    outcome = BatchOutcome(failures=dict(found.skipped), warnings=found.warnings,
+                           identities={s.learner: s.identity for s in submissions if s.identity})
     check_ids = tuple(c.check_id for c in checks)
     version_key = f"{suite_hash(checks)}/{options.inputs}"
     with Gradebook(options.gradebook or out_dir / "gradebook.sqlite") as book:
@@ -307,7 +268,7 @@ def _run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], option
             else:
                 reused[submission.learner] = stored
         if on_start:
-            on_start(len(submissions), len(tasks))
+            on_start(len(submissions), len(tasks), len(found.skipped))
         render = []
         for learner, stored in reused.items():
             outcome.reused.append(learner)
@@ -315,7 +276,7 @@ def _run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], option
                 outcome.failures[learner] = stored.reason
             else:
                 outcome.results.append(stored.result)
-                if options.reports != "none" and not _reports_current(stored.result, out_dir / learner):
+                if options.reports != "none" and not _reports_current(stored.result, out_dir / result_folder_name(learner)):
                     render.append(Task(learner, "", stored.result.seed or 0, check_ids, str(out_dir),
                                        options.reports, result=stored.result.to_dict()))
             _progress(on_done, learner, stored.result, True)
@@ -332,11 +293,13 @@ def _run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], option
         except Exception as exc:  # noqa: BLE001 - the pool itself failed: the rest is re-run, the outputs written
             for learner in waiting:
                 outcome.failures[learner] = f"{GRADER_ERROR}: the grading pool failed ({describe_error(exc)})"
+        except KeyboardInterrupt:
+            outcome.interrupted = True  # every committed result stays; the class outputs show them
     outcome.results.sort(key=lambda r: r.learner)
     outcome.graded.sort()
     outcome.reused.sort()
     if options.class_outputs:
-        write_class_outputs(outcome, out_dir)
+        write_class_outputs(outcome, out_dir, options.assignment)
     return outcome
 
 
@@ -403,15 +366,16 @@ def _reports_current(result: SubmissionResult, folder: Path) -> bool:
         return False
 
 
-def write_class_outputs(outcome: BatchOutcome, out_dir: Path) -> dict[str, Path]:
-    """The class summary (``index.html``, ``summary.md``), ``dashboard.html``, ``grades.csv`` and ``junit.xml``.
+def write_class_outputs(outcome: BatchOutcome, out_dir: Path, assignment: str = "Deep RNN exercises") -> dict[str, Path]:
+    """The class summary (``index.html``, ``summary.md``), ``dashboard.html``, ``grades.csv``, ``junit.xml``
+    and the LMS imports ``canvas-grades.csv`` and ``moodle-grades.csv``.
 
     Each output is written on its own: one that fails does not stop the others. When one fails, the
     results (and failures) it cannot render are found by rendering each alone in a scratch folder,
     and the output is written again without them; what was left out, or why an output could not
     be written at all, goes to ``outcome.output_errors``. Returns the outputs written."""
     written: dict[str, Path] = {}
-    for name, writer in _class_writers(outcome.latencies).items():
+    for name, writer in _class_writers(outcome, assignment).items():
         try:
             written[name] = writer(outcome.results, outcome.failures, out_dir)
             continue
@@ -430,18 +394,21 @@ def write_class_outputs(outcome: BatchOutcome, out_dir: Path) -> dict[str, Path]
 ClassWriter = Callable[[list[SubmissionResult], dict[str, str], Path], Path]
 
 
-def _class_writers(latencies: dict[str, float]) -> dict[str, ClassWriter]:
+def _class_writers(outcome: BatchOutcome, assignment: str) -> dict[str, ClassWriter]:
     from grader.export.csv_grades import write_csv
     from grader.export.junit import write_junit
+    from grader.export.lms import write_lms_exports
     from grader.report.dashboard import write_dashboard
     from grader.report.render import write_class_summary
 
     return {
         "summary": lambda results, failures, out: write_class_summary(results, out, failures),
         "dashboard": lambda results, failures, out: write_dashboard(results, out / "dashboard.html",
-                                                                    failures=failures, latencies=latencies),
+                                                                    failures=failures, latencies=outcome.latencies),
         "csv": lambda results, failures, out: write_csv(results, out / "grades.csv", failures=failures),
-        "junit": lambda results, failures, out: write_junit(results, out / "junit.xml"),
+        "junit": lambda results, failures, out: write_junit(results, out / "junit.xml", failures=failures),
+        "lms": lambda results, failures, out: write_lms_exports(results, out, failures, outcome.identities,
+                                                                assignment)["canvas"],
     }
 
 

@@ -143,10 +143,12 @@ class GradingPool:
         pending = iter(tasks)
         running: dict[Future, Task] = {}
         executor = None
+        finished_normally = False
         try:
             while True:
                 fresh = list(islice(pending, self.workers * IN_FLIGHT_PER_WORKER - len(running)))
                 if not fresh and not running:
+                    finished_normally = True
                     return
                 if executor is None:
                     executor = self._executor()
@@ -168,10 +170,29 @@ class GradingPool:
                         done = TaskOutcome(learner=task.learner, crashed=f"the grading worker failed ({describe_error(exc)})")
                     yield done
         finally:
-            if executor is not None:
+            if executor is not None and not finished_normally:
+                _abandon(executor)  # Ctrl-C, or the caller stopped early: do not wait for running tasks
+            elif executor is not None:
                 executor.shutdown(wait=True, cancel_futures=True)
             if self.kind == "thread":
                 _close_thread_servers()
+
+
+def _abandon(executor: Executor) -> None:
+    """Stop at once: queued tasks cancelled, worker processes terminated (their fork-servers end when
+    their stdin closes). Threads cannot be killed; their current task runs out its own deadline."""
+    processes = list((getattr(executor, "_processes", None) or {}).values())
+    for process in processes:
+        try:
+            process.terminate()
+        except (OSError, ValueError, AttributeError):
+            pass
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        try:
+            process.join(timeout=0.5)
+        except (OSError, ValueError, AssertionError, AttributeError):
+            pass
 
 
 def _worker_died(task: Task) -> TaskOutcome:

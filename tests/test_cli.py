@@ -63,4 +63,4 @@ def test_batch_rejects_a_missing_submissions_folder(tmp_path):
 def test_batch_of_an_empty_folder_says_what_a_submission_looks_like(tmp_path):
     (tmp_path / "subs").mkdir()
     result = run("batch", tmp_path / "subs", "--out", tmp_path / "out", "--quiet")
-    assert result.exit_code == 1 and "holds no submissions" in result.output and "grade submit" in result.output
+    assert result.exit_code == 2 and "holds no submissions" in result.output and "grade submit" in result.output

@@ -2,7 +2,7 @@
 
 A class of six: two correct submissions (a folder and an archive), two untouched stubs (a folder
 and an archive), an archive edited after packing (its hash no longer matches) and an archive renamed
-to another learner. The two bad archives are reported as not graded, with the reason; everyone
+to another learner. The two bad archives are reported as not graded, with the reason (and the batch exits 1); everyone
 else gets the same result as if the bad ones were not there.
 """
 from __future__ import annotations
@@ -58,7 +58,7 @@ def graded(tmp_path_factory):
     _submit(runner, solved, "alice", submissions / "trudy.zip")  # someone else's archive, renamed
     out = root / "results"
     result = runner.invoke(main, ["batch", str(submissions), "--out", str(out), "--seed", "5"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # two entries were not graded
     return out, result.output
 
 

@@ -1,7 +1,10 @@
 """The submission manifest: ``MANIFEST.json`` inside every submission archive.
 
 It records who submitted, when, with which grader version, and the SHA-256 and size of every
-exercise file, so the grader can tell a complete, untouched submission from a tampered one.
+file, so the grader can tell a complete, untouched submission from a tampered one. The files are
+the catalogue's exercise files plus the learner's own helper modules that they import (any
+``NAME.py`` with ``NAME`` a Python identifier, ``__init__.py`` excepted), at most
+``MAX_FILES`` in all.
 
 Schema (``format`` 1)::
 
@@ -27,6 +30,7 @@ from typing import Any
 
 import grader
 from grader.catalog import EXERCISE_FILES
+from grader.names import LEARNER_ID_RULE, is_safe_learner_id
 
 from .errors import ArchiveError
 
@@ -35,7 +39,9 @@ MANIFEST_FORMAT = 1
 #: A manifest larger than this is not one we wrote.
 MAX_MANIFEST_BYTES = 64 * 1024
 
-_LEARNER_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}")
+#: The most files one submission holds (the sandbox copies no more than this).
+MAX_FILES = 32
+_MODULE_FILE_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}\.py")
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 _KEYS = {"format", "learner", "created", "grader_version", "files"}
 _FILE_KEYS = {"name", "sha256", "size"}
@@ -43,9 +49,14 @@ _FILE_KEYS = {"name", "sha256", "size"}
 _REMAKE = "re-create the archive with `grade submit` and do not edit it afterwards"
 
 
-def is_safe_learner_id(learner: object) -> bool:
-    """True for 1-64 characters of ``[A-Za-z0-9_.-]`` not starting with ``.``."""
-    return isinstance(learner, str) and _LEARNER_RE.fullmatch(learner) is not None
+def is_module_file(name: object) -> bool:
+    """True for a file name a submission may hold: ``NAME.py`` with ``NAME`` an identifier, not ``__init__``."""
+    return isinstance(name, str) and _MODULE_FILE_RE.fullmatch(name) is not None and name != "__init__.py"
+
+
+def file_order(names) -> list[str]:
+    """Exercise files in catalogue order, then the helper modules by name."""
+    return [n for n in EXERCISE_FILES if n in names] + sorted(n for n in names if n not in EXERCISE_FILES)
 
 
 def check_learner_id(learner: object) -> str:
@@ -53,8 +64,7 @@ def check_learner_id(learner: object) -> str:
     if not is_safe_learner_id(learner):
         raise ArchiveError(
             "learner",
-            f"invalid learner id {learner!r}: use 1-64 characters from A-Z a-z 0-9 _ . - "
-            "and do not start with '.'",
+            f"invalid learner id {learner!r}: use {LEARNER_ID_RULE}",
         )
     return learner  # type: ignore[return-value]
 
@@ -70,16 +80,19 @@ def _utc_now_iso() -> str:
 def build_manifest(learner: str, files: Mapping[str, bytes]) -> dict[str, Any]:
     """Build a manifest for ``files`` (archive name -> exact bytes that go into the archive).
 
-    Names must be catalogue exercise files; they are listed in catalogue order.
+    Names must be exercise files or helper modules (``is_module_file``); they are listed with
+    the exercise files first, in catalogue order.
     """
     check_learner_id(learner)
-    unknown = sorted(set(files) - set(EXERCISE_FILES))
+    unknown = sorted(name for name in files if not is_module_file(name))
     if unknown:
         raise ArchiveError(
             "unknown_file",
-            f"not exercise files: {', '.join(unknown)}; "
-            f"only these can be submitted: {', '.join(EXERCISE_FILES)}",
+            f"not Python modules: {', '.join(map(ascii, unknown))}; a submission holds the exercise "
+            f"files ({', '.join(EXERCISE_FILES)}) and the modules they import",
         )
+    if len(files) > MAX_FILES:
+        raise ArchiveError("too_many_files", f"{len(files)} files, more than the {MAX_FILES} a submission may hold")
     return {
         "format": MANIFEST_FORMAT,
         "learner": learner,
@@ -87,8 +100,7 @@ def build_manifest(learner: str, files: Mapping[str, bytes]) -> dict[str, Any]:
         "grader_version": grader.__version__,
         "files": [
             {"name": name, "sha256": sha256_hex(files[name]), "size": len(files[name])}
-            for name in EXERCISE_FILES
-            if name in files
+            for name in file_order(files)
         ],
     }
 
@@ -142,7 +154,7 @@ def validate_manifest(data: object) -> dict[str, Any]:
     if not is_safe_learner_id(data["learner"]):
         raise _schema_error(
             f"learner {data['learner']!r} is not a safe id "
-            "(1-64 characters from A-Z a-z 0-9 _ . -, not starting with '.')"
+            f"({LEARNER_ID_RULE})"
         )
     created = data["created"]
     if not isinstance(created, str) or not created.endswith("Z"):
@@ -156,15 +168,17 @@ def validate_manifest(data: object) -> dict[str, Any]:
     files = data["files"]
     if not isinstance(files, list) or not files:
         raise _schema_error("files must be a non-empty list")
+    if len(files) > MAX_FILES:
+        raise _schema_error(f"files lists {len(files)} files, more than {MAX_FILES}")
     seen: set[str] = set()
     for i, entry in enumerate(files):
         if not isinstance(entry, dict) or set(entry) != _FILE_KEYS:
             raise _schema_error(f"files[{i}] must be an object with exactly name, sha256, size")
         name, digest, size = entry["name"], entry["sha256"], entry["size"]
-        if name not in EXERCISE_FILES:
+        if not is_module_file(name):
             raise _schema_error(
-                f"files[{i}] names {name!r}, which is not an exercise file "
-                f"({', '.join(EXERCISE_FILES)})"
+                f"files[{i}] names {ascii(name)}, which is not an exercise file "
+                f"({', '.join(EXERCISE_FILES)}) or a Python module NAME.py"
             )
         if name in seen:
             raise _schema_error(f"{name} is listed twice")

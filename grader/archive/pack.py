@@ -1,4 +1,4 @@
-"""Packing a learner's exercise files into a submission archive."""
+"""Packing a learner's exercise files, and the helper modules they import, into a submission archive."""
 from __future__ import annotations
 
 import os
@@ -14,7 +14,8 @@ from grader.catalog import EXERCISE_FILES
 
 from .errors import ArchiveError
 from .extract import DEFAULT_LIMITS, ArchiveLimits, read_submission
-from .manifest import MANIFEST_NAME, build_manifest, check_learner_id, dump_manifest
+from .local_imports import local_imports
+from .manifest import MANIFEST_NAME, MAX_FILES, build_manifest, check_learner_id, dump_manifest
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,11 @@ class PackResult:
 
     path: Path
     manifest: dict[str, Any]
-    missing: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # exercise files not in the folder
+    helpers: dict[str, list[str]] = field(default_factory=dict)  # helper packed -> the files importing it
+    unresolved: dict[str, list[str]] = field(default_factory=dict)  # NAME.py imported but absent -> importers
+    unreadable: dict[str, str] = field(default_factory=dict)  # file whose imports could not be read -> why
+    left_out: list[str] = field(default_factory=list)  # other .py files of the folder, imported by none
 
     def __fspath__(self) -> str:
         return str(self.path)
@@ -57,10 +62,11 @@ def pack_submission(
     out_path: str | os.PathLike[str],
     limits: ArchiveLimits = DEFAULT_LIMITS,
 ) -> PackResult:
-    """Zip the catalogue exercise files found in ``source_dir`` plus ``MANIFEST.json``.
+    """Zip the catalogue exercise files found in ``source_dir``, the helper modules of that folder
+    they import (found statically, see ``local_imports``) and ``MANIFEST.json``.
 
-    Only catalogue files are packed, in catalogue order; absent ones are reported in
-    ``result.missing`` (not an error). The archive is written atomically and re-read with the
+    Exercise files come first, in catalogue order; absent ones are reported in ``result.missing``
+    (not an error), and so are imports of the package that name no file (``result.unresolved``). The archive is written atomically and re-read with the
     same checks the grader applies, so anything this returns will be accepted by
     ``extract_submission``. Raises ArchiveError for a bad learner id, a missing folder or a
     folder with no exercise files at all.
@@ -79,6 +85,12 @@ def pack_submission(
             files[name] = _read_exercise(path, limits)
         else:
             missing.append(name)
+    found = local_imports(src, list(files), MAX_FILES)
+    if len(files) + len(found.helpers) > MAX_FILES:
+        raise ArchiveError("too_many_files", f"your exercise files import {len(found.helpers)} helper modules; "
+                           f"a submission holds at most {MAX_FILES} files in all")
+    for name in found.helpers:
+        files[name] = _read_exercise(src / name, limits)
     if not files:
         raise ArchiveError(
             "no_files",
@@ -103,4 +115,6 @@ def pack_submission(
         except FileNotFoundError:
             pass
         raise
-    return PackResult(path=out, manifest=manifest, missing=missing)
+    left_out = sorted(p.name for p in src.glob("*.py") if p.name not in files and p.name != "__init__.py")
+    return PackResult(path=out, manifest=manifest, missing=missing, helpers=found.helpers,
+                      unresolved=found.missing, unreadable=found.unreadable, left_out=left_out)

@@ -2,19 +2,28 @@
 
 A re-run resumes: submissions already in the gradebook with the same content, batch seed and
 grader are reused, not regraded. The progress bar (rich) shows done / total and an ETA.
+
+Exit status: 0 when every submission was graded (or reused), 1 when some entry could not be
+graded (they are listed), 2 for a usage error (e.g. one learner's folder given instead of the
+class's), 130 after Ctrl-C (what was committed is kept; the class outputs show it).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+import sys
+
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
                            TimeRemainingColumn)
 
 from grader.batch import BatchOptions, run_batch
 from grader.cli.options import EXERCISE
 from grader.gradebook import GradebookError
+from grader.intake import NotASubmissionsFolder, RosterError, read_roster
+from grader.names import shown
 from grader.pool import default_workers
 from grader.suites import select_checks
 
@@ -38,21 +47,32 @@ from grader.suites import select_checks
                    "inputs across the class (faster: expected values and misconception runs are computed once).")
 @click.option("--exercise", "-e", "exercises", type=EXERCISE, multiple=True,
               help="Grade only this exercise (repeatable; default: all).")
+@click.option("--roster", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="CSV mapping the LMS's names and ids to learner ids and display names (a Canvas gradebook "
+                   "export, a Moodle grading worksheet or participants export, or learner,name).")
+@click.option("--assignment", default="Deep RNN exercises", show_default=True,
+              help="The assignment's column name in canvas-grades.csv.")
 @click.option("--quiet", is_flag=True, help="No progress bar; only the closing lines.")
 def batch(submissions: Path, out_dir: Path, seed: int | None, gradebook: Path | None, workers: int | None,
-          pool: str, reports: str, inputs: str, exercises: tuple[str, ...], quiet: bool) -> None:
-    """Grade every learner folder (or .zip from `grade submit`) in SUBMISSIONS."""
+          pool: str, reports: str, inputs: str, exercises: tuple[str, ...], roster: Path | None, assignment: str,
+          quiet: bool) -> None:
+    """Grade every learner's folder or .zip in SUBMISSIONS (as made by `grade submit`, or an LMS's bulk download)."""
     console = Console(stderr=True, quiet=quiet)
+    try:
+        mapping = read_roster(roster) if roster else None
+    except RosterError as exc:
+        raise click.UsageError(str(exc)) from None
     options = BatchOptions(seed=seed, workers=workers, pool=pool, gradebook=gradebook, reports=reports,
-                           inputs=inputs)
+                           inputs=inputs, roster=mapping, assignment=assignment)
     progress = Progress(TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TextColumn("•"),
                         TimeElapsedColumn(), TextColumn("• ETA"), TimeRemainingColumn(),
                         TextColumn("{task.fields[last]}"), console=console, transient=False)
     state: dict = {}
 
-    def started(total: int, to_grade: int) -> None:
+    def started(total: int, to_grade: int, not_usable: int) -> None:
         reused = total - to_grade
-        console.print(f"{total} submissions: {to_grade} to grade, {reused} unchanged since the last run (reused)")
+        console.print(f"{total + not_usable} entries: {total} submissions ({to_grade} to grade, {reused} unchanged "
+                      f"since the last run), {not_usable} not usable", markup=False)
         state["task"] = progress.add_task("grading", total=to_grade, last="")
         progress.start()
 
@@ -60,20 +80,37 @@ def batch(submissions: Path, out_dir: Path, seed: int | None, gradebook: Path | 
         if reused:
             return
         last = f"{learner} {result.score:g}/{result.max_score:g}" if result else f"{learner} not graded"
-        progress.update(state["task"], advance=1, last=last)
+        progress.update(state["task"], advance=1, last=escape(shown(last)))
 
     try:
         outcome = run_batch(submissions, out_dir, select_checks(exercises or None), options=options, on_start=started, on_done=done)
+    except NotASubmissionsFolder as exc:
+        raise click.UsageError(str(exc)) from None
     except GradebookError as exc:
         raise click.ClickException(str(exc)) from exc
+    except KeyboardInterrupt:
+        progress.stop()
+        click.echo("Interrupted before grading began; nothing was changed.", err=True)
+        sys.exit(130)
     finally:
         progress.stop()
     if not (outcome.results or outcome.failures):
-        raise click.ClickException(f"{submissions} holds no submissions: put one folder per learner in it "
-                                   "(e.g. alice/gru.py) or the .zip archives made by `grade submit`")
-    click.echo(f"Batch seed {outcome.batch_seed}: graded {len(outcome.graded)}, reused {len(outcome.reused)}, "
-               f"not graded {len(outcome.failures)}.")
+        raise click.UsageError(f"{submissions} holds no submissions: put one folder per learner in it "
+                               "(e.g. alice/gru.py) or the .zip archives made by `grade submit`")
+    for warning in outcome.warnings:
+        click.echo(f"Warning: {shown(warning)}")
+    reused = [learner for learner in outcome.reused if learner not in outcome.failures]
+    total = len(outcome.graded) + len(reused) + len(outcome.failures)
+    click.echo(f"Batch seed {outcome.batch_seed}: {total} entries: graded {len(outcome.graded)}, "
+               f"reused {len(reused)}, not graded {len(outcome.failures)}.")
     for learner, why in sorted(outcome.failures.items()):
-        click.echo(f"  {learner:<24} not graded: {why}")
+        click.echo(f"  {shown(learner):<24} not graded: {shown(why)}")
     click.echo(f"Class summary: {out_dir / 'index.html'}  dashboard: {out_dir / 'dashboard.html'}  "
-               f"grades: {out_dir / 'grades.csv'}  JUnit: {out_dir / 'junit.xml'}")
+               f"grades: {out_dir / 'grades.csv'}  JUnit: {out_dir / 'junit.xml'}  "
+               f"LMS imports: {out_dir / 'canvas-grades.csv'}, {out_dir / 'moodle-grades.csv'}")
+    if outcome.interrupted:
+        click.echo("Interrupted: the submissions graded so far are kept in the gradebook; run the same command "
+                   "again to grade the rest.", err=True)
+        sys.exit(130)
+    if outcome.failures:
+        sys.exit(1)

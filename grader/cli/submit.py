@@ -5,15 +5,13 @@ from pathlib import Path
 
 import click
 
-from grader.archive import ArchiveError, is_safe_learner_id, pack_submission
+from grader.archive import ArchiveError, pack_submission
+from grader.names import LEARNER_ID_RULE, is_safe_learner_id, shown
 
 
 def _learner_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
     if not is_safe_learner_id(value):
-        raise click.BadParameter(
-            f"{value!r} is not a valid learner id: use 1-64 characters from A-Z a-z 0-9 _ . - "
-            "and do not start with '.'"
-        )
+        raise click.BadParameter(f"{shown(repr(value))} is not a valid learner id: use {LEARNER_ID_RULE}")
     return value
 
 
@@ -32,7 +30,7 @@ def _learner_id(ctx: click.Context, param: click.Parameter, value: str) -> str:
     help="Archive to write [default: submission-<learner>.zip].",
 )
 def submit(source_dir: Path, learner: str, out_path: Path | None) -> None:
-    """Pack your exercise files with a manifest of their SHA-256 hashes into a .zip to upload."""
+    """Pack your exercise files, the helper modules they import, and a manifest of their SHA-256 hashes into a .zip to upload."""
     out = out_path if out_path is not None else Path(f"submission-{learner}.zip")
     try:
         result = pack_submission(source_dir, learner, out)
@@ -41,8 +39,18 @@ def submit(source_dir: Path, learner: str, out_path: Path | None) -> None:
     click.echo(f"Wrote {result.path}")
     click.echo(f"learner {learner}, grader {result.manifest['grader_version']}, "
                f"created {result.manifest['created']}")
+    click.echo(f"Packed {len(result.manifest['files'])} files:")
     for entry in result.manifest["files"]:
-        click.echo(f"  {entry['sha256']}  {entry['size']:>8}  {entry['name']}")
+        why = (f"  (helper, imported by {', '.join(result.helpers[entry['name']])})"
+               if entry["name"] in result.helpers else "")
+        click.echo(f"  {entry['sha256']}  {entry['size']:>8}  {entry['name']}{why}")
+    for name, importers in sorted(result.unresolved.items()):
+        click.echo(f"Warning: {', '.join(importers)} imports {name[:-3]}, but there is no {name} in "
+                   f"{source_dir}; that import will fail when graded")
+    for name, why in sorted(result.unreadable.items()):
+        click.echo(f"Warning: the imports of {name} could not be read ({why}); it is packed as it is")
+    if result.left_out:
+        click.echo(f"Not packed (no exercise file imports them): {', '.join(result.left_out)}")
     if result.missing:
         click.echo(
             f"Missing ({len(result.missing)}, not submitted): {', '.join(result.missing)}"

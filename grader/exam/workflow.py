@@ -17,7 +17,6 @@ learner; it never stops the others from being graded.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import os
@@ -26,6 +25,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..boundary import GRADER_ERROR, describe_error
+from ..export import safe_csv
 from ..model import SubmissionResult
 from . import render
 from .blueprint import Blueprint, BlueprintError, Paper, build_paper, load_blueprint, load_roster
@@ -163,7 +163,7 @@ def write_results(run: GradeRun, keys: dict[str, Paper], out: Path) -> None:
             rows.append([learner, "", f"{keys[learner].total_points:g}", "no sheet", ""])
     tmp = out / "summary.csv.tmp"
     with tmp.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(rows)
+        safe_csv.writer(fh, lineterminator="\r\n").writerows(rows)
     os.replace(tmp, out / "summary.csv")
     _record_like_a_batch(run, keys, out)
     if run.errors:

@@ -3,16 +3,17 @@
 Columns: ``learner``, ``score``, ``max_score``, ``percent``, one ``<exercise>`` column per exercise
 (points earned there), then ``status`` (``graded`` / ``not graded``), ``graded_at``, ``seed`` and
 ``reason`` (why a learner could not be graded). Written with the standard ``csv`` module, which
-quotes commas, quotes and newlines in learner-facing text correctly.
+quotes commas, quotes and newlines in learner-facing text correctly, through ``safe_csv`` so that
+no learner-made text (an id, a reason quoting a file name) becomes a spreadsheet formula.
 """
 from __future__ import annotations
 
-import csv
 import io
 from pathlib import Path
 from typing import Iterable
 
 from grader.catalog import EXERCISES
+from grader.export.safe_csv import writer as csv_writer
 from grader.model import SubmissionResult
 
 FIXED_COLUMNS = ("learner", "score", "max_score", "percent")
@@ -29,7 +30,7 @@ def render_csv(results: Iterable[SubmissionResult], failures: dict[str, str] | N
     results = sorted(results, key=lambda r: r.learner)
     exercises = exercise_columns(results)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv_writer(buffer)
     writer.writerow([*FIXED_COLUMNS, *exercises, *TRAILING_COLUMNS])
     for r in results:
         groups = r.by_exercise()

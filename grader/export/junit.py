@@ -2,7 +2,10 @@
 
 A failed check becomes ``<failure>``, a check that could not run ``<error>`` (its ``type`` is the
 error kind: import, timeout, crash …). Partial credit has no JUnit equivalent, so the points are
-in the message and in each suite's properties. Rendered by ``templates/junit.xml.j2`` with XML
+in the message and in each suite's properties. A learner who could not be graded at all is a
+suite with one ``<error type="not_graded">`` testcase carrying the reason, so every learner is
+there. Times: a suite's ``time`` is the learner's measured grading time; the sandbox runs all of a
+submission's calls in one session, so each testcase gets an equal share of it (never a made-up 0). Rendered by ``templates/junit.xml.j2`` with XML
 escaping, after removing characters XML 1.0 cannot carry (learner output may contain them).
 """
 from __future__ import annotations
@@ -34,17 +37,20 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render_junit(results: Iterable[SubmissionResult], *, name: str = "Deep RNN Grader") -> str:
+def render_junit(results: Iterable[SubmissionResult], *, name: str = "Deep RNN Grader",
+                 failures: dict[str, str] | None = None) -> str:
     results = sorted(results, key=lambda r: r.learner)
     suites = [(r, Counter(c.status for c in r.checks)) for r in results]  # statuses counted once, not in the template
+    not_graded = sorted((failures or {}).items())
     return _environment().get_template("junit.xml.j2").render(
-        name=name, suites=suites, tests=sum(len(r.checks) for r in results),
-        failures=sum(counts["failed"] for _, counts in suites), errors=sum(counts["error"] for _, counts in suites),
+        name=name, suites=suites, not_graded=not_graded, tests=sum(len(r.checks) for r in results) + len(not_graded),
+        failures=sum(counts["failed"] for _, counts in suites),
+        errors=sum(counts["error"] for _, counts in suites) + len(not_graded),
         time=sum(r.duration_s for r in results),
         timestamp=datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
 
-def write_junit(results: Iterable[SubmissionResult], path: Path) -> Path:
+def write_junit(results: Iterable[SubmissionResult], path: Path, failures: dict[str, str] | None = None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_junit(results), encoding="utf-8")
+    path.write_text(render_junit(results, failures=failures), encoding="utf-8")
     return path

@@ -16,6 +16,7 @@ SHIPPED = (
     "grader/catalog.py",
     "grader/files.py",          # FIFO-safe reads of submission files (sandbox copy, archive reader)
     "grader/model.py",
+    "grader/names.py",          # learner ids (grade submit checks them)
     "grader/compare.py",
     "grader/formula.py",
     "grader/judge.py",

@@ -16,6 +16,7 @@ import click
 import jinja2
 
 from grader.model import SubmissionResult
+from grader.names import result_folder_name
 from grader.report import plots
 from grader.report.escape import Painted, finalize_for, plain_text
 
@@ -42,6 +43,7 @@ def template_environment(autoescape: bool, folder: Path = TEMPLATE_DIR, *, lstri
         finalize=finalize_for(markup or ("html" if autoescape else "text")),
     )
     env.filters["points"] = format_points
+    env.filters["folder"] = result_folder_name  # a learner's folder beside the class outputs
     env.globals["mark"] = STATUS_MARK
     return env
 

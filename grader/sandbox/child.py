@@ -213,6 +213,12 @@ def _describe_import_error(module_name: str, exc: BaseException) -> str:
         where = f"line {exc.lineno}" + (f", column {exc.offset}" if exc.offset else "")
         text = (exc.text or "").rstrip()
         return f"{module_name}.py has a syntax error at {where}: {exc.msg}" + (f"\n    {text}" if text else "")
+    if isinstance(exc, ModuleNotFoundError) and (exc.name or "").startswith(PACKAGE + "."):
+        missing = exc.name.removeprefix(PACKAGE + ".")
+        if missing == module_name:
+            return f"{module_name}.py is missing: the submission has no file {module_name}.py"
+        return (f"{module_name}.py imports {missing}, which is not in the submission; pack {missing}.py with "
+                "`grade submit`, which includes the modules your files import")
     if isinstance(exc, SystemExit):
         return (f"{module_name}.py called sys.exit({exc.code!r}) while being imported; "
                 "remove module-level exit calls so the grader can run your functions")

@@ -1,0 +1,89 @@
+"""Which of the learner's own modules the exercise files import, found statically (``ast``, nothing run).
+
+The learner's files are the package ``exercises``, so a helper ``_utils.py`` beside ``gru.py`` can be
+imported as ``from exercises._utils import f``, ``from exercises import _utils``, ``from . import
+_utils``, ``from ._utils import f`` or plainly ``import _utils`` (the sandbox makes the folder
+importable both ways). Helpers that import further helpers are followed too.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .manifest import is_module_file
+
+PACKAGE = "exercises"
+
+
+@dataclass
+class LocalImports:
+    """``helpers``: helper file → the files that import it; ``missing``: ``NAME.py`` imported as part of
+    the package but absent → the files that import it; ``unreadable``: file → why its imports are unknown."""
+
+    helpers: dict[str, list[str]] = field(default_factory=dict)
+    missing: dict[str, list[str]] = field(default_factory=dict)
+    unreadable: dict[str, str] = field(default_factory=dict)
+
+
+def _targets(tree: ast.AST) -> list[tuple[str, bool]]:
+    """(module name, imported as part of the package) for every import that may name a local module."""
+    found: list[tuple[str, bool]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] == PACKAGE and len(parts) > 1:
+                    found.append((parts[1], True))
+                else:
+                    found.append((parts[0], False))
+        elif isinstance(node, ast.ImportFrom):
+            parts = (node.module or "").split(".") if node.module else []
+            if node.level == 1 or (node.level == 0 and parts[:1] == [PACKAGE]):
+                inner = parts[1:] if node.level == 0 else parts
+                if inner:
+                    found.append((inner[0], True))
+                else:  # from exercises import a, b / from . import a, b
+                    found.extend((alias.name, True) for alias in node.names if alias.name != "*")
+            elif node.level == 0 and parts:
+                found.append((parts[0], False))
+    return found
+
+
+def local_imports(folder: Path, start: list[str], limit: int) -> LocalImports:
+    """Follow imports from the files ``start`` (names in ``folder``) to the helper modules beside them.
+
+    At most ``limit`` helpers are followed; the caller refuses a submission that needs more."""
+    result = LocalImports()
+    queue = list(start)
+    seen = set(start)
+    while queue:
+        name = queue.pop(0)
+        try:
+            tree = ast.parse((folder / name).read_bytes(), filename=name)
+        except SyntaxError as exc:
+            result.unreadable[name] = f"syntax error at line {exc.lineno}"
+            continue
+        except (OSError, ValueError) as exc:
+            result.unreadable[name] = str(exc)
+            continue
+        for module, in_package in _targets(tree):
+            file = f"{module}.py"
+            if not is_module_file(file):
+                continue
+            path = folder / file
+            if not path.is_file() or path.is_symlink():
+                if in_package:
+                    result.missing.setdefault(file, [])
+                    if name not in result.missing[file]:
+                        result.missing[file].append(name)
+                continue
+            if file in start:
+                continue
+            importers = result.helpers.setdefault(file, [])
+            if name not in importers:
+                importers.append(name)
+            if file not in seen and len(seen) - len(start) < limit:
+                seen.add(file)
+                queue.append(file)
+    return result
