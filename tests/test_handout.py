@@ -24,7 +24,7 @@ from grader.suites import select_checks
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = "grader/public_fixtures"
-GENERATED = {"README.md", "pyproject.toml", "requirements.txt", "exercises.ipynb"}
+GENERATED = {"README.md", "pyproject.toml", "requirements.txt", "exercises.ipynb", ".handout-files.json"}
 SUITE_INFRASTRUCTURE = {"__init__.py", "base.py"}
 SEED = 20240501
 
@@ -188,3 +188,33 @@ def test_cli_builds_and_refuses_to_overwrite_other_folders(tmp_path):
     assert refused.exit_code != 0 and (other / "mine.txt").read_text() == "keep me"
     with pytest.raises(HandoutError):
         build_handout(other, force=True)
+
+
+def test_force_never_deletes_a_learners_work(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "dist"
+    assert runner.invoke(main, ["handout", "--out", str(out), "--seed", "3"]).exit_code == 0
+    untouched = runner.invoke(main, ["handout", "--out", str(out), "--seed", "3", "--force"])
+    assert untouched.exit_code == 0 and "moved" not in untouched.output  # nothing of the learner's: replaced
+    assert not list(tmp_path.glob("dist.previous-*"))
+    (out / "exercises" / "gru.py").write_text("# my GRU, half done\n", encoding="utf-8")
+    (out / "submission-ada.zip").write_bytes(b"PK\x05\x06" + bytes(18))
+    (out / ".venv" / "bin").mkdir(parents=True)
+    (out / ".venv" / "bin" / "python").write_text("#!", encoding="utf-8")
+    (out / "exercises" / "__pycache__").mkdir()
+    (out / "exercises" / "__pycache__" / "gru.cpython-311.pyc").write_bytes(b"cache")
+    again = runner.invoke(main, ["handout", "--out", str(out), "--seed", "3", "--force"])
+    assert again.exit_code == 0, again.output
+    (aside,) = tmp_path.glob("dist.previous-*")
+    assert str(aside) in again.output and "exercises/gru.py" in again.output
+    assert (aside / "exercises" / "gru.py").read_text(encoding="utf-8") == "# my GRU, half done\n"
+    assert (aside / "submission-ada.zip").is_file() and (aside / ".venv" / "bin" / "python").is_file()
+    assert "NotImplementedError" in (out / "exercises" / "gru.py").read_text(encoding="utf-8")  # a fresh handout
+
+
+def test_an_earlier_handout_without_a_file_list_is_moved_aside_not_deleted(tmp_path):
+    out = tmp_path / "dist"
+    build_handout(out, seed=3)
+    (out / ".handout-files.json").unlink()  # as handouts built before the list existed
+    summary = build_handout(out, seed=3, force=True)
+    assert summary.moved_aside is not None and (summary.moved_aside / "README.md").is_file()

@@ -10,7 +10,8 @@ import click
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the handout into (new or empty).")
 @click.option("--seed", type=int, default=None, help="Seed for the public checks' inputs (default: a new one).")
-@click.option("--force", is_flag=True, help="Replace an earlier handout in --out.")
+@click.option("--force", is_flag=True,
+              help="Replace an earlier handout in --out (one with a learner's work in it is moved aside, never deleted).")
 def handout(out: Path, seed: int | None, force: bool) -> None:
     """Build the learner handout: exercise stubs, README, the checker and public check fixtures."""
     from grader.handout import HandoutError, build_handout
@@ -19,6 +20,10 @@ def handout(out: Path, seed: int | None, force: bool) -> None:
         summary = build_handout(out, seed=seed, force=force)
     except HandoutError as exc:
         raise click.ClickException(str(exc)) from None
+    if summary.moved_aside is not None:
+        shown = ", ".join(summary.learner_files[:5]) + (" …" if len(summary.learner_files) > 5 else "")
+        click.echo(f"The earlier handout in {summary.out} had work in it ({len(summary.learner_files)} files "
+                   f"added or changed: {shown}); it was moved, untouched, to {summary.moved_aside}")
     click.echo(f"Wrote the handout to {summary.out}")
     click.echo(f"  {len(summary.files)} files copied, fixtures for {len(summary.public_checks)} public checks "
                f"(seed {summary.seed})")

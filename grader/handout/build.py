@@ -2,17 +2,28 @@
 
 The steps, in order: choose the files (``allowlist``), prove they import only each other
 (``imports``), copy them, compute the public fixtures from ``solutions/``, write the notebook
-(``notebook``), the README, ``pyproject.toml`` and ``requirements.txt``. Everything is written into a temporary sibling folder
-that replaces the target only when complete.
+(``notebook``), the README, ``pyproject.toml``, ``requirements.txt`` and ``.handout-files.json``
+(the SHA-256 of every file written). Everything is written into a temporary sibling folder that
+replaces the target only when complete.
+
+``--force`` over an earlier handout never deletes a learner's work: if any file there is not one
+the handout wrote, or was changed since (an edited stub or notebook, a venv, a submission zip),
+the earlier folder is moved aside, whole, to ``<out>.previous-<UTC time>`` and the summary says
+where. Only an untouched earlier handout is replaced. Caches (``__pycache__``, ``*.egg-info``,
+``.pytest_cache``, ``.ipynb_checkpoints``) do not count as work.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import random
 import re
 import shutil
 import string
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 import grader
@@ -29,6 +40,8 @@ FIXTURE_DIR = str(DEFAULT_DIR.relative_to(REPO_ROOT))  # grader/public_fixtures
 README_TEMPLATE = Path(__file__).with_name("learner_readme.md")
 DEPENDENCIES = ("numpy", "click", "jinja2", "sympy", "pyseccomp",  # what the shipped modules import
                 "nbformat", "ipykernel")  # the notebook: reading it, and a kernel to run it in
+FILE_LIST = ".handout-files.json"  # relative path -> SHA-256 of every file the handout wrote
+CACHES = ("__pycache__", ".pytest_cache", ".ipynb_checkpoints")
 
 
 class HandoutError(RuntimeError):
@@ -43,6 +56,8 @@ class HandoutSummary:
     files: list[str]
     public_checks: list[str]
     seed: int
+    moved_aside: Path | None = None  # where an earlier handout with a learner's work in it went
+    learner_files: tuple[str, ...] = ()  # the files there that the handout had not written as they are
 
 
 def build_handout(out: Path, *, seed: int | None = None, repo: Path = REPO_ROOT, force: bool = False) -> HandoutSummary:
@@ -70,13 +85,64 @@ def build_handout(out: Path, *, seed: int | None = None, repo: Path = REPO_ROOT,
         dependencies = _dependencies(repo)
         (staging / "pyproject.toml").write_text(pyproject(dependencies), encoding="utf-8")
         (staging / "requirements.txt").write_text("\n".join(dependencies) + "\n", encoding="utf-8")
-        if out.exists():
-            shutil.rmtree(out)
+        (staging / FILE_LIST).write_text(json.dumps(_digests(staging), indent=1, sort_keys=True) + "\n",
+                                         encoding="utf-8")
+        moved, work = _clear_target(out)
         staging.rename(out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return HandoutSummary(out, files, [c.check_id for c in checks], seed)
+    return HandoutSummary(out, files, [c.check_id for c in checks], seed, moved, work)
+
+
+def _files(folder: Path):
+    """(relative path, path) of every file under ``folder``, symlinks not followed, caches left out."""
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if d not in CACHES and not d.endswith(".egg-info")]
+        for name in names:
+            path = Path(root) / name
+            yield path.relative_to(folder).as_posix(), path
+
+
+def _digest(path: Path) -> str:
+    if path.is_symlink() or not path.is_file():
+        return "not a regular file"
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file under ``folder`` (the file list itself left out)."""
+    return {relative: _digest(path) for relative, path in _files(folder) if relative != FILE_LIST}
+
+
+def learner_work(folder: Path) -> list[str]:
+    """Files in an earlier handout that it did not write as they are now (all of them if it kept no list)."""
+    try:
+        written = json.loads((folder / FILE_LIST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        written = {}
+    if not isinstance(written, dict):
+        written = {}
+    return sorted(relative for relative, path in _files(folder)
+                  if relative != FILE_LIST and (relative not in written or written[relative] != _digest(path)))
+
+
+def _clear_target(out: Path) -> tuple[Path | None, tuple[str, ...]]:
+    """Make room for the new handout: nothing there, an untouched handout removed, or one with work moved aside."""
+    if not out.exists():
+        return None, ()
+    work = learner_work(out)
+    if not work:
+        shutil.rmtree(out)
+        return None, ()
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    aside = out.with_name(f"{out.name}.previous-{stamp}")
+    suffix = 1
+    while aside.exists():
+        suffix += 1
+        aside = out.with_name(f"{out.name}.previous-{stamp}-{suffix}")
+    out.rename(aside)
+    return aside, tuple(work)
 
 
 def _check_target(out: Path, force: bool) -> None:
