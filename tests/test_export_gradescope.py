@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import stat
 import zipfile
@@ -18,8 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _run(tmp_path: Path, upload: Path, *extra: str) -> dict:
     results = tmp_path / "autograder" / "results" / "results.json"
-    outcome = CliRunner().invoke(main, ["gradescope", "--submission", str(upload), "--results", str(results),
-                                        "--seed", "8", *extra])
+    outcome = CliRunner().invoke(main, ["gradescope", "--local", "--submission", str(upload), "--results",
+                                        str(results), "--seed", "8", *extra])
     assert outcome.exit_code == 0, outcome.output
     return json.loads(results.read_text(encoding="utf-8"))
 
@@ -72,7 +73,14 @@ def test_build_zip_holds_the_scripts_and_the_grader(tmp_path):
             assert archive.read(script).startswith(b"#!/usr/bin/env bash")
         run = archive.read("run_autograder").decode()
         assert "grade gradescope" in run
-        assert "pip install -e /autograder/source" in archive.read("setup.sh").decode()
+        setup = archive.read("setup.sh").decode()
+        assert "pip install --no-deps -e /autograder/source" in setup
+        assert "--requirement /autograder/source/requirements.txt" in setup
+        assert "set -euo pipefail" in setup and "|| true" not in setup
+        assert setup.rstrip().endswith("grade doctor")  # a broken image fails its build
+        pins = archive.read("requirements.txt").decode().split()
+        assert {p.split("==")[0] for p in pins} >= {"numpy", "click", "jinja2", "sympy", "rich", "pyyaml", "pyseccomp"}
+        assert all(re.fullmatch(r"[a-z0-9-]+==[0-9][^\s]*", p) for p in pins), pins
     assert {"pyproject.toml", "grader/cli/gradescope.py", "templates/report.html.j2"} <= names
     assert {f"solutions/{name}" for name in EXERCISE_FILES} <= names
     assert not any("__pycache__" in name or name.startswith(("tests/", "samples/")) for name in names)
@@ -85,3 +93,33 @@ def test_every_gradescope_visibility_is_accepted(tmp_path, choice):
                                      choice]).exit_code == 0
     with zipfile.ZipFile(out) as archive:
         assert f"--hidden-visibility {choice}" in archive.read("run_autograder").decode()
+
+
+def test_outside_the_container_it_refuses_unless_asked_to_run_locally(tmp_path, monkeypatch):
+    import grader.cli.gradescope as command
+
+    monkeypatch.setattr(command, "AUTOGRADER_ROOT", tmp_path / "autograder")
+    existed = Path("/autograder/results").exists()
+    outcome = CliRunner().invoke(main, ["gradescope"])
+    assert outcome.exit_code == 2 and "--local" in outcome.output
+    assert Path("/autograder/results").exists() == existed  # nothing created on this machine
+    (tmp_path / "autograder" / "source").mkdir(parents=True)  # what Gradescope's container has
+    assert command.inside_gradescope()
+
+
+def test_hidden_checks_that_cannot_run_fail_loudly_not_as_a_public_score(tmp_path, monkeypatch):
+    import grader.cli.gradescope as command
+    import grader.engine as engine
+
+    # a container where no file-isolation layer works: the engine then runs only the public checks
+    monkeypatch.setattr(engine, "file_isolation_active", lambda layers: False)
+    monkeypatch.setattr(command, "file_isolation_active", lambda layers: False)
+    upload = tmp_path / "autograder" / "submission"
+    shutil.copytree(REPO / "samples" / "class" / "ada_lovelace", upload)
+    results = tmp_path / "results.json"
+    outcome = CliRunner().invoke(main, ["gradescope", "--local", "--submission", str(upload), "--results",
+                                        str(results), "--seed", "8"])
+    assert outcome.exit_code == 1, outcome.output
+    document = json.loads(results.read_text(encoding="utf-8"))
+    assert document["score"] == 0.0 and document["output"].startswith("GRADING ERROR")
+    assert document["tests"] and all(t["visibility"] == "visible" for t in document["tests"])  # public feedback kept

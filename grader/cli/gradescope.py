@@ -1,9 +1,15 @@
 """``grade gradescope``: grade one upload inside Gradescope's container; ``build-zip`` makes the autograder.
 
-``grade gradescope`` reads ``/autograder/submission`` and writes ``/autograder/results/results.json``
-(both paths can be changed, which is how the tests run it). It always writes a results file, even
-when the upload holds no exercise files, the archive is rejected or the grader itself fails, so
-Gradescope shows the reason.
+``grade gradescope`` reads ``/autograder/submission`` and writes ``/autograder/results/results.json``.
+It always writes a results file, even when the upload holds no exercise files, the archive is
+rejected or the grader itself fails, so Gradescope shows the reason. Outside Gradescope's container
+(no ``/autograder/source``) it refuses to run unless ``--local`` is given, so it never creates
+``/autograder/results`` on an ordinary machine; ``--local`` with ``--submission`` and ``--results``
+is how to try it (and how the tests run it).
+
+When the hidden suites cannot run (no file-isolation layer active in the container), the results
+say so at the top of the output, the score is 0 rather than the public checks' share (which would
+look like a final grade), and the command exits 1, so the run shows as failed to the course staff.
 """
 from __future__ import annotations
 
@@ -20,9 +26,24 @@ from grader.export.autograder import SubmissionNotFound, build_zip, locate_submi
 from grader.export.gradescope import VISIBILITIES, failure_json, results_json, write_results_json
 from grader.model import SubmissionResult
 from grader.sandbox.client import ForkServer
+from grader.sandbox.confine import file_isolation_active
 from grader.suites import select_checks
 
 HIDDEN_VISIBILITY = click.Choice(VISIBILITIES)
+AUTOGRADER_ROOT = Path("/autograder")
+
+
+def inside_gradescope() -> bool:
+    """Whether this runs in Gradescope's autograder container (it unpacks the autograder into /autograder/source)."""
+    return (AUTOGRADER_ROOT / "source").is_dir()
+
+
+def hidden_suites_unavailable(document: dict, layers: dict[str, str]) -> dict:
+    """``document`` turned into a loud failure: the reason first in its output and a score of 0."""
+    reason = ("GRADING ERROR: the hidden checks could not run in this container (no file-isolation "
+              f"layer is active: {', '.join(f'{k}: {v}' for k, v in layers.items() if v != 'active') or 'none'}). "
+              "This is not your grade; the course staff must fix the autograder (see `grade doctor`).")
+    return {**document, "score": 0.0, "output": reason + "\n\n" + document.get("output", "")}
 
 
 @click.group(invoke_without_command=True)
@@ -33,15 +54,22 @@ HIDDEN_VISIBILITY = click.Choice(VISIBILITIES)
 @click.option("--seed", type=int, default=None, help="Grading seed (default: a fresh one per run).")
 @click.option("--hidden-visibility", type=HIDDEN_VISIBILITY, default="after_published", show_default=True,
               help="When learners see the hidden checks' scores (public checks are always visible).")
+@click.option("--local", is_flag=True,
+              help="Run outside Gradescope's container (to try it; give --submission and --results).")
 @click.pass_context
-def gradescope(ctx: click.Context, upload: Path, results_path: Path, seed: int | None, hidden_visibility: str) -> None:
+def gradescope(ctx: click.Context, upload: Path, results_path: Path, seed: int | None, hidden_visibility: str,
+               local: bool) -> None:
     """Grade the upload in SUBMISSION and write Gradescope's results.json.
 
     A results file is always written. The exit status is 0 when the upload was graded or refused
-    for a reason of its own (the reason is in the file), 1 when the grader itself failed (the file
-    says so and the submission should be graded again)."""
+    for a reason of its own (the reason is in the file), 1 when the grader itself failed or the
+    hidden checks could not run (the file says so and the submission should be graded again),
+    2 outside Gradescope's container without ``--local``."""
     if ctx.invoked_subcommand is not None:
         return
+    if not local and not inside_gradescope():
+        raise click.UsageError(f"this is not Gradescope's autograder container ({AUTOGRADER_ROOT / 'source'} is "
+                               "missing); to try it here, add --local with --submission DIR and --results FILE")
     started = time.perf_counter()
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     try:
@@ -61,11 +89,10 @@ def _grade_upload(upload: Path, seed: int, hidden_visibility: str, started: floa
     try:
         located = locate_submission(upload)
         learner = "submission"
-        if located.is_archive:
-            from grader.archive import read_submission
+        if located.is_archive:  # made by `grade submit` (its manifest names the learner) or zipped by hand
+            from grader.archive.extract import read_archive
 
-            manifest, _ = read_submission(located.path)
-            learner = str(manifest["learner"])
+            learner = read_archive(located.path).learner or "submission"
     except (SubmissionNotFound, ArchiveError) as exc:
         return failure_json(str(exc), time.perf_counter() - started), False
     check_ids = tuple(c.check_id for c in select_checks())
@@ -77,6 +104,8 @@ def _grade_upload(upload: Path, seed: int, hidden_visibility: str, started: floa
         return _grader_error_json(outcome.crashed, started), True
     result = SubmissionResult.from_dict(outcome.result)
     document = results_json(result, execution_time=time.perf_counter() - started, hidden_visibility=hidden_visibility)
+    if not file_isolation_active(result.sandbox):
+        return hidden_suites_unavailable(document, result.sandbox), True
     return document, any(c.details.get("error_kind") == "grader" for c in result.checks)
 
 
