@@ -397,7 +397,7 @@ ClassWriter = Callable[[list[SubmissionResult], dict[str, str], Path], Path]
 def _class_writers(outcome: BatchOutcome, assignment: str) -> dict[str, ClassWriter]:
     from grader.export.csv_grades import write_csv
     from grader.export.junit import write_junit
-    from grader.export.lms import write_lms_exports
+    from grader.export.lms import write_canvas, write_moodle
     from grader.report.dashboard import write_dashboard
     from grader.report.render import write_class_summary
 
@@ -407,8 +407,10 @@ def _class_writers(outcome: BatchOutcome, assignment: str) -> dict[str, ClassWri
                                                                     failures=failures, latencies=outcome.latencies),
         "csv": lambda results, failures, out: write_csv(results, out / "grades.csv", failures=failures),
         "junit": lambda results, failures, out: write_junit(results, out / "junit.xml", failures=failures),
-        "lms": lambda results, failures, out: write_lms_exports(results, out, failures, outcome.identities,
-                                                                assignment)["canvas"],
+        "canvas": lambda results, failures, out: write_canvas(results, out / "canvas-grades.csv", failures,
+                                                              outcome.identities, assignment),
+        "moodle": lambda results, failures, out: write_moodle(results, out / "moodle-grades.csv", failures,
+                                                              outcome.identities),
     }
 
 

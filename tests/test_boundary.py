@@ -110,7 +110,7 @@ def test_one_class_output_that_fails_does_not_stop_the_others(tmp_path):
     (tmp_path / "grades.csv").mkdir()  # something in the way of one output
     outcome = BatchOutcome(results=[good])
     written = write_class_outputs(outcome, tmp_path)
-    assert set(written) == {"summary", "dashboard", "junit"}
+    assert set(written) == {"summary", "dashboard", "junit", "canvas", "moodle"}
     assert "not written" in outcome.output_errors["csv"]
     for name in ("index.html", "summary.md", "dashboard.html", "junit.xml"):
         assert "good" in (tmp_path / name).read_text(encoding="utf-8")
@@ -121,7 +121,7 @@ def test_a_result_one_output_cannot_render_is_left_out_of_it_only(tmp_path):
     odd = SubmissionResult("odd", [CheckResult("gru", "gru_cell", "one step", "two", 2.0, "passed")])
     outcome = BatchOutcome(results=[good, odd])
     written = write_class_outputs(outcome, tmp_path)
-    assert set(written) == {"summary", "dashboard", "csv", "junit"}
+    assert set(written) == {"summary", "dashboard", "csv", "junit", "canvas", "moodle"}
     assert "written without odd" in outcome.output_errors["summary"]
     summary = (tmp_path / "summary.md").read_text(encoding="utf-8")
     assert "good" in summary and "odd" not in summary

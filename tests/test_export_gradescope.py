@@ -19,8 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _run(tmp_path: Path, upload: Path, *extra: str) -> dict:
     results = tmp_path / "autograder" / "results" / "results.json"
-    outcome = CliRunner().invoke(main, ["gradescope", "--local", "--submission", str(upload), "--results",
-                                        str(results), "--seed", "8", *extra])
+    outcome = CliRunner().invoke(main, ["gradescope", "--submission", str(upload), "--results", str(results),
+                                        "--seed", "8", *extra])
     assert outcome.exit_code == 0, outcome.output
     return json.loads(results.read_text(encoding="utf-8"))
 
@@ -95,13 +95,14 @@ def test_every_gradescope_visibility_is_accepted(tmp_path, choice):
         assert f"--hidden-visibility {choice}" in archive.read("run_autograder").decode()
 
 
-def test_outside_the_container_it_refuses_unless_asked_to_run_locally(tmp_path, monkeypatch):
+def test_outside_the_container_it_refuses_the_default_paths(tmp_path, monkeypatch):
     import grader.cli.gradescope as command
 
     monkeypatch.setattr(command, "AUTOGRADER_ROOT", tmp_path / "autograder")
     existed = Path("/autograder/results").exists()
     outcome = CliRunner().invoke(main, ["gradescope"])
-    assert outcome.exit_code == 2 and "--local" in outcome.output
+    assert outcome.exit_code == 2 and "--local" in outcome.output and "--results" in outcome.output
+    assert CliRunner().invoke(main, ["gradescope", "--results", str(tmp_path / "r.json")]).exit_code == 2
     assert Path("/autograder/results").exists() == existed  # nothing created on this machine
     (tmp_path / "autograder" / "source").mkdir(parents=True)  # what Gradescope's container has
     assert command.inside_gradescope()
@@ -117,8 +118,8 @@ def test_hidden_checks_that_cannot_run_fail_loudly_not_as_a_public_score(tmp_pat
     upload = tmp_path / "autograder" / "submission"
     shutil.copytree(REPO / "samples" / "class" / "ada_lovelace", upload)
     results = tmp_path / "results.json"
-    outcome = CliRunner().invoke(main, ["gradescope", "--local", "--submission", str(upload), "--results",
-                                        str(results), "--seed", "8"])
+    outcome = CliRunner().invoke(main, ["gradescope", "--submission", str(upload), "--results", str(results),
+                                        "--seed", "8"])
     assert outcome.exit_code == 1, outcome.output
     document = json.loads(results.read_text(encoding="utf-8"))
     assert document["score"] == 0.0 and document["output"].startswith("GRADING ERROR")

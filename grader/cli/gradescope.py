@@ -3,9 +3,9 @@
 ``grade gradescope`` reads ``/autograder/submission`` and writes ``/autograder/results/results.json``.
 It always writes a results file, even when the upload holds no exercise files, the archive is
 rejected or the grader itself fails, so Gradescope shows the reason. Outside Gradescope's container
-(no ``/autograder/source``) it refuses to run unless ``--local`` is given, so it never creates
-``/autograder/results`` on an ordinary machine; ``--local`` with ``--submission`` and ``--results``
-is how to try it (and how the tests run it).
+(no ``/autograder/source``) it refuses the default ``/autograder`` paths, so it never creates
+``/autograder/results`` on an ordinary machine: give ``--submission`` and ``--results`` (as the
+tests do), or ``--local`` to use the defaults anyway.
 
 When the hidden suites cannot run (no file-isolation layer active in the container), the results
 say so at the top of the output, the score is 0 rather than the public checks' share (which would
@@ -55,7 +55,7 @@ def hidden_suites_unavailable(document: dict, layers: dict[str, str]) -> dict:
 @click.option("--hidden-visibility", type=HIDDEN_VISIBILITY, default="after_published", show_default=True,
               help="When learners see the hidden checks' scores (public checks are always visible).")
 @click.option("--local", is_flag=True,
-              help="Run outside Gradescope's container (to try it; give --submission and --results).")
+              help="Run outside Gradescope's container with the default /autograder paths.")
 @click.pass_context
 def gradescope(ctx: click.Context, upload: Path, results_path: Path, seed: int | None, hidden_visibility: str,
                local: bool) -> None:
@@ -64,12 +64,14 @@ def gradescope(ctx: click.Context, upload: Path, results_path: Path, seed: int |
     A results file is always written. The exit status is 0 when the upload was graded or refused
     for a reason of its own (the reason is in the file), 1 when the grader itself failed or the
     hidden checks could not run (the file says so and the submission should be graded again),
-    2 outside Gradescope's container without ``--local``."""
+    2 outside Gradescope's container with the default paths and without ``--local``."""
     if ctx.invoked_subcommand is not None:
         return
-    if not local and not inside_gradescope():
+    explicit = all(ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+                   for name in ("upload", "results_path"))
+    if not (local or explicit or inside_gradescope()):
         raise click.UsageError(f"this is not Gradescope's autograder container ({AUTOGRADER_ROOT / 'source'} is "
-                               "missing); to try it here, add --local with --submission DIR and --results FILE")
+                               "missing); to try it here, give --submission DIR and --results FILE (or --local)")
     started = time.perf_counter()
     seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
     try:

@@ -79,11 +79,14 @@ def render_moodle(results: Iterable[SubmissionResult], failures: dict[str, str] 
     return buffer.getvalue()
 
 
-def write_lms_exports(results: list[SubmissionResult], out_dir: Path, failures: dict[str, str],
-                      identities: dict, assignment: str) -> dict[str, Path]:
-    """``canvas-grades.csv`` and ``moodle-grades.csv`` in ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    canvas, moodle = out_dir / "canvas-grades.csv", out_dir / "moodle-grades.csv"
-    canvas.write_text(render_canvas(results, failures, identities, assignment), encoding="utf-8")
-    moodle.write_text(render_moodle(results, failures, identities), encoding="utf-8")
-    return {"canvas": canvas, "moodle": moodle}
+def write_canvas(results: list[SubmissionResult], path: Path, failures: dict[str, str], identities: dict,
+                 assignment: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_canvas(results, failures, identities, assignment), encoding="utf-8")
+    return path
+
+
+def write_moodle(results: list[SubmissionResult], path: Path, failures: dict[str, str], identities: dict) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_moodle(results, failures, identities), encoding="utf-8")
+    return path

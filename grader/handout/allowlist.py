@@ -17,6 +17,7 @@ SHIPPED = (
     "grader/files.py",          # FIFO-safe reads of submission files (sandbox copy, archive reader)
     "grader/model.py",
     "grader/names.py",          # learner ids (grade submit checks them)
+    "grader/files.py",          # FIFO-safe reads of submission files (the archive reader and the sandbox copy)
     "grader/compare.py",
     "grader/formula.py",
     "grader/judge.py",
