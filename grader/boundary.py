@@ -144,7 +144,9 @@ def _reports(result, data: dict[str, Any], task: Task, outcome: TaskOutcome) -> 
     if not task.out_dir or task.reports == "none":
         return
     try:
-        write_reports(result, data, Path(task.out_dir) / task.learner, task.reports)
+        from grader.names import result_folder_name
+
+        write_reports(result, data, Path(task.out_dir) / result_folder_name(task.learner), task.reports)
     except Exception as exc:  # noqa: BLE001 - the grade is kept even if its report cannot be written
         outcome.report_error = describe_error(exc)
 
