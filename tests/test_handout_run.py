@@ -121,3 +121,17 @@ def test_an_uninstalled_handout_says_how_to_install(handout):
                             capture_output=True, text=True, timeout=300)
     assert result.returncode != 0
     assert "pip install -e ." in result.stderr
+
+
+def test_gradient_tools_run_in_the_handout_without_references(python, handout, tmp_path):
+    folder = tmp_path / "work" / "exercises"
+    folder.mkdir(parents=True)
+    for name in (*EXERCISE_FILES, "__init__.py"):  # a package, as the handout's exercises/ is
+        shutil.copyfile(REPO / "solutions" / name, folder / name)
+    checked = run(python, folder.parent, "-m", "grader.gradcheck", "gru_cell_backward")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "✓ ∂L/∂U_r" in checked.stdout
+    explored = grade(python, folder.parent, "explore", "gradients", "--steps", "20")
+    assert explored.returncode == 0, explored.stdout + explored.stderr
+    assert "only your curves are drawn" in explored.stdout and " / –" in explored.stdout
+    assert (folder.parent / "explore-gradients.html").read_text().count("<polyline") == 3

@@ -24,6 +24,7 @@ COMMANDS = (  # (module, command name, which is also the command object's name),
     ("grader.cli.handout", "handout"),
     ("grader.cli.exam", "exam"),
     ("grader.cli.quiz", "quiz"),
+    ("grader.cli.explore", "explore"),
 )
 
 

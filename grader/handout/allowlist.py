@@ -42,11 +42,14 @@ SHIPPED = (
     "grader/cli/check.py",
     "grader/cli/submit.py",
     "grader/cli/doctor.py",
+    "grader/cli/explore.py",
+    "grader/explore.py",
     "templates/terminal.txt.j2",
     "templates/notebook_check.html.j2",
     "templates/_exercise_checks.html.j2",
     "templates/_error_chart.svg.j2",
     "templates/_style.css.j2",
+    "templates/explore_gradients.html.j2",
     "exercises/*.py",
 )
 

@@ -28,6 +28,8 @@ class Series:
     name: str
     colour: str
     points: list[tuple[float, float]]
+    dash: str = ""  # an SVG stroke-dasharray ("4 3") for a dashed line
+    markers: bool = True  # a dot at every point
 
     @property
     def polyline(self) -> str:
@@ -50,6 +52,11 @@ class ErrorChart:
     plot_top: int = TOP
     plot_bottom: int = HEIGHT - BOTTOM
     legend: list[tuple[str, str]] = field(default_factory=list)
+    x_label: str = "time step t"
+    y_label: str = "max |error|"
+    legend_x: float | None = None  # default: near the right edge, from the top
+    legend_y: float | None = None
+    legend_dashes: list[str] = field(default_factory=list)  # per legend entry, as Series.dash
 
 
 def _curves(check: CheckResult) -> tuple[str, dict[str, list[float]], int | None] | None:
@@ -104,6 +111,63 @@ def _finite_or_none(values) -> list[float | None]:
         number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
         out.append(float(number) if number is not None and math.isfinite(number) else None)
     return out
+
+
+# --- gradient norms over time -------------------------------------------------------------------------
+
+NORM_WIDTH, NORM_HEIGHT = 640, 320
+CELL_LABELS = {"rnn": "vanilla RNN", "gru": "GRU", "lstm": "LSTM"}
+CELL_COLOURS = {"rnn": COLOURS[1], "gru": COLOURS[2], "lstm": COLOURS[0]}
+
+
+def log_norm_chart(curves: dict[str, dict], *, title: str = "How much of a change reaches s_T: "
+                   "log₁₀ ‖∂s_T/∂s_k‖ against the distance T − k") -> ErrorChart | None:
+    """One line per cell and source: the reference's dashed, the learner's solid, in the cell's colour.
+
+    ``curves`` maps a cell to ``{"reference": [...], "yours": [...]}`` as a gradient-norm check's
+    ``details["log_norms"]`` holds them: log10 norms at distance 1 … T (``None`` where not drawable).
+    ``None`` when there is nothing to draw."""
+    lines = [(cell, source, values) for cell, data in curves.items()
+             for source in ("reference", "yours") if (values := data.get(source))]
+    finite = [v for _, _, values in lines for v in values if v is not None]
+    if not finite:
+        return None
+    steps = max(len(values) for _, _, values in lines)
+    low, high = math.floor(min(min(finite), 0.0)), math.ceil(max(max(finite), 0.0))
+    high = high if high > low else low + 1
+    width, height = NORM_WIDTH, NORM_HEIGHT
+    plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
+
+    def x_at(distance: int) -> float:
+        return LEFT + (plot_w / 2 if steps == 1 else (distance - 1) * plot_w / (steps - 1))
+
+    def y_at(value: float) -> float:
+        return TOP + plot_h * (high - value) / (high - low)
+
+    drawn = [Series(f"{CELL_LABELS.get(cell, cell)} ({source})", CELL_COLOURS.get(cell, COLOURS[3]),
+                    [(x_at(d), y_at(v)) for d, v in enumerate(values, start=1) if v is not None],
+                    dash="5 4" if source == "reference" else "", markers=False)
+             for cell, source, values in lines]
+    every = max(1, round(steps / 6))
+    y_every = max(1, math.ceil((high - low) / 6))
+    return ErrorChart(
+        title=title, series=drawn, width=width, height=height, plot_right=width - RIGHT, plot_bottom=height - BOTTOM,
+        x_ticks=[(x_at(d), str(d)) for d in sorted({1, *range(every, steps + 1, every)})],
+        y_ticks=[(y_at(v), f"1e{v}" if v else "1") for v in range(low, high + 1, y_every)],
+        legend=[(s.name, s.colour) for s in drawn], legend_dashes=[s.dash for s in drawn],
+        x_label="distance in time T − k (steps)", y_label="‖∂s_T/∂s_k‖ (log scale)",
+        legend_x=LEFT + 10, legend_y=height - BOTTOM - 8 - 13 * len(drawn),
+    )
+
+
+def report_log_norm_chart(checks: list[CheckResult]) -> ErrorChart | None:
+    """The learner report's chart: the curves the public gradient-norm checks carry, one per cell."""
+    curves = {}
+    for check in checks:
+        data = check.details.get("log_norms")
+        if isinstance(data, dict) and data.get("cell") not in curves:
+            curves[str(data.get("cell"))] = data
+    return log_norm_chart(curves) if curves else None
 
 
 # --- dashboard charts -------------------------------------------------------------------------------

@@ -90,9 +90,11 @@ def render_markdown(result: SubmissionResult) -> str:
 
 
 def _html_context(result: SubmissionResult) -> dict:
-    """``_context`` plus the error-over-time chart of each check that did not pass."""
+    """``_context`` plus the error-over-time chart of each check that did not pass, and the gradient
+    norms of the public ``gradient_norms`` checks (yours against the reference's) when there are any."""
     context = _context(result)
     context["charts"] = {c.check_id: plots.error_over_time_chart(c) for c in result.checks if c.status != "passed"}
+    context["gradient_chart"] = plots.report_log_norm_chart(result.checks)
     return context
 
 
@@ -171,6 +173,6 @@ def render_notebook_html(result: SubmissionResult | None, *, note: str = "", pro
     """One ``check`` in a notebook: the checks of ``result`` as in ``report.html`` (charts included),
     as a fragment whose styles apply inside it only. ``result`` is None when nothing could be graded."""
     context = (_html_context(result) if result is not None
-               else {"result": None, "groups": {}, "totals": {}, "charts": {}})
+               else {"result": None, "groups": {}, "totals": {}, "charts": {}, "gradient_chart": None})
     return shared_environment(autoescape=True).get_template("notebook_check.html.j2").render(
         **context, public_note=note, problems=problems or [])
