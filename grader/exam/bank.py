@@ -13,6 +13,7 @@ cell update ``c_t = f_t ⊙ c_{t−1} + i_t ⊙ c~_t``.
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import random
@@ -56,6 +57,7 @@ class Question:
     kind: str
     title: str
     build: Callable[[random.Random], Variant]
+    tier: int = 1  # difficulty: 1 = one step or one idea, 2 = several steps chained (see TIERS)
 
     def draw(self, rng: random.Random) -> Variant:
         """One candidate variant, with every catalogued mistake, whether or not it discriminates."""
@@ -78,13 +80,30 @@ class Question:
 
 BANK: dict[str, Question] = {}
 
+TIERS = {1: "one step or one idea", 2: "several steps chained"}
+_SEVERAL_STEPS = {"gru-full-step", "lstm-full-step", "count-stacked", "count-bidirectional", "formula-two-layers",
+                  "formula-bidirectional", "formula-L-layers"}
+
+# Questions that cue each other's answers (the same facts asked twice, or one's options listing the
+# other's answer); a paper holds at most one question of each group.
+TWINS: tuple[frozenset[str], ...] = (
+    frozenset({"gru-components", "gru-parts", "lstm-parts"}),
+    frozenset({"stacked-hierarchy", "stacked-hierarchies"}),
+    frozenset({"choice-prefer-gru", "choice-prefer-lstm"}),
+)
+
+
+def twins_of(qid: str) -> set[str]:
+    """The other questions that may not share a paper with ``qid``."""
+    return {other for group in TWINS if qid in group for other in group if other != qid}
+
 
 def _register(q: Question) -> None:
     if q.qid in BANK:
         raise ValueError(f"duplicate question id {q.qid}")
     if q.topic not in TOPICS:
         raise ValueError(f"{q.qid}: unknown topic {q.topic}")
-    BANK[q.qid] = q
+    BANK[q.qid] = dataclasses.replace(q, tier=2 if q.qid in _SEVERAL_STEPS else 1)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -151,6 +170,11 @@ def _nums(rng: random.Random, n: int, grid: list[float] = _GRID) -> list[float]:
 
 def _fmt(v: float) -> str:
     return f"{v:g}"
+
+
+def _t(v: float) -> str:
+    """A number as a term of a worked equation: negatives in parentheses with a true minus, 0.1·(−0.8)."""
+    return f"(−{abs(v):g})" if v < 0 else f"{v:g}"
 
 
 def _vec(vals: list[float]) -> str:
@@ -289,7 +313,7 @@ single(
         "From x_1 up to x_T, like the forward RNN, but with its own weights",
         "Only x_T, then it copies its state to every time step",
         "From x_1 up to x_T, skipping every second input",
-        "In a random order chosen for each batch",
+        "From x_T down to x_1, starting from the forward RNN's last state →h_T",
     ],
     hint="The second RNN is called backward for a reason.",
     explanation="The forward RNN reads 1 → T and the backward RNN reads T → 1; each has its own parameters.",
@@ -401,7 +425,7 @@ single(
         "Exactly 1 layer; stacking never helps",
         "About 10 to 20 layers, as in deep CNNs",
         "As many layers as there are time steps",
-        "More than 50 layers, with no change to training",
+        "As many layers as the data allows: with gates, depth no longer makes training harder",
     ],
     hint="Returns diminish and optimisation gets harder beyond a few layers.",
     explanation="A depth of around 2–4 layers is common; beyond that there are diminishing returns and "
@@ -493,7 +517,7 @@ def _build_stacked_step(rng: random.Random) -> Variant:
             _miscon(no_tanh, "That is the pre-activation; apply φ = tanh.", "tanh_left_out"),
         ],
         hint="Layer 2's input at time t is not x_t.",
-        explanation=f"h_t^(2) = tanh({_fmt(wx)}·{_fmt(h1_t)} + {_fmt(wh)}·{_fmt(h2_prev)} + {_fmt(b)}) "
+        explanation=f"h_t^(2) = tanh({_t(wx)}·{_t(h1_t)} + {_t(wh)}·{_t(h2_prev)} + {_t(b)}) "
                     f"= {value:.4f}.",
     )
 
@@ -556,7 +580,7 @@ single(
     [
         "Information is blocked",
         "The gradient is set to zero",
-        "The gate is broken and should be re-initialised",
+        "Information is forgotten, the way a forget gate that is on forgets",
         "The state is reset to its initial value",
     ],
     hint="Gates are σ outputs multiplying a signal.",
@@ -607,6 +631,9 @@ def _gate_question(qid: str, topic: str, gate_name: str, sym: str, fn: Callable,
     W, U, bname = keys
 
     def build(rng: random.Random) -> Variant:
+        from grader.misconceptions.param_count import with_article
+
+        article = with_article(cell_name)
         x = _nums(rng, 2)
         hp, u, b = _nums(rng, 3)
         w = _nums(rng, 2)
@@ -615,7 +642,7 @@ def _gate_question(qid: str, topic: str, gate_name: str, sym: str, fn: Callable,
         pre = w[0] * x[0] + w[1] * x[1] + u * hp + b
         return Variant(
             qid=qid, topic=topic, kind="numeric",
-            prompt=f"A {cell_name} with input size d = 2 and hidden size h = 1 is at time step t. Compute "
+            prompt=f"{article[0].upper()}{article[1:]} with input size d = 2 and hidden size h = 1 is at time step t. Compute "
                    f"the {gate_name} {sym} = σ({W} x_t + {U} h_{{t−1}} + {bname}).",
             given=[["x_t", _vec(x)], ["h_{t−1}", _fmt(hp)], [W, _vec(w)], [U, _fmt(u)], [bname, _fmt(b)]],
             answer=value, tolerance=GATE_TOL, answer_format=NUMERIC_FORMAT,
@@ -626,8 +653,8 @@ def _gate_question(qid: str, topic: str, gate_name: str, sym: str, fn: Callable,
                 _miscon(_sig(pre - b), f"The bias {bname} is missing.", "bias_left_out"),
             ],
             hint="First the pre-activation (three products and the bias), then σ(a) = 1 / (1 + e^(−a)).",
-            explanation=f"a = {_fmt(w[0])}·{_fmt(x[0])} + {_fmt(w[1])}·{_fmt(x[1])} + {_fmt(u)}·{_fmt(hp)} "
-                        f"+ {_fmt(b)} = {pre:.4f}, so {sym} = σ(a) = {value:.4f}.",
+            explanation=f"a = {_t(w[0])}·{_t(x[0])} + {_t(w[1])}·{_t(x[1])} + {_t(u)}·{_t(hp)} "
+                        f"+ {_t(b)} = {pre:.4f}, so {sym} = σ(a) = {value:.4f}.",
         )
 
     numeric(qid, topic, title, build)
@@ -670,7 +697,7 @@ def _build_gru_candidate(rng: random.Random) -> Variant:
             _miscon(_sig(w * x + u * r * hp + b), "The candidate state uses tanh, not σ.", "sigmoid_for_candidate"),
         ],
         hint="Scale h_{t−1} by r_t first, then apply U_h, add the rest and take tanh.",
-        explanation=f"h~_t = tanh({_fmt(w)}·{_fmt(x)} + {_fmt(u)}·({_fmt(r)}·{_fmt(hp)}) + {_fmt(b)}) "
+        explanation=f"h~_t = tanh({_t(w)}·{_t(x)} + {_t(u)}·({_t(r)}·{_t(hp)}) + {_t(b)}) "
                     f"= {value:.4f}.",
     )
 
@@ -712,8 +739,8 @@ def _build_gru_mix(rng: random.Random) -> Variant:
             _miscon(hp, "That is the old state alone; h_t mixes h_{t−1} and h~_t.", "old_state_only"),
         ],
         hint="A small z_t keeps the old state.",
-        explanation=f"h_t = (1 − {_fmt(z)})·{_fmt(hp)} + {_fmt(z)}·{_fmt(ht)} = {value:.4f}; with "
-                    f"z_t = {_fmt(z)} the GRU {keeps}.",
+        explanation=f"h_t = (1 − {_t(z)})·{_t(hp)} + {_t(z)}·{_t(ht)} = {value:.4f}; with "
+                    f"z_t = {_t(z)} the GRU {keeps}.",
     )
 
 
@@ -744,7 +771,7 @@ def _build_gru_step(rng: random.Random) -> Variant:
                     "drop_reset_gate"),
         ],
         hint="Order: r_t and z_t (σ), then h~_t (tanh, with r_t ⊙ h_{t−1}), then the mix.",
-        explanation=f"r_t = {r:.4f}, z_t = {z:.4f}, h~_t = {cand:.4f}, so h_t = (1 − z_t)·{_fmt(hp)} + "
+        explanation=f"r_t = {r:.4f}, z_t = {z:.4f}, h~_t = {cand:.4f}, so h_t = (1 − z_t)·{_t(hp)} + "
                     f"z_t·h~_t = {value:.4f}.",
     )
 
@@ -858,7 +885,7 @@ def _build_lstm_cell_update(rng: random.Random) -> Variant:
                     "gru_style_mix"),
         ],
         hint="Two products, then add them.",
-        explanation=f"c_t = {_fmt(f)}·{_fmt(cp)} + {_fmt(i)}·{_fmt(ct)} = {value:.4f}.",
+        explanation=f"c_t = {_t(f)}·{_t(cp)} + {_t(i)}·{_t(ct)} = {value:.4f}.",
     )
 
 
@@ -881,7 +908,7 @@ def _build_lstm_hidden(rng: random.Random) -> Variant:
             _miscon(math.tanh(o * c), "Apply tanh to c_t first, then multiply by o_t.", "tanh_after_gate"),
         ],
         hint="Squash c_t with tanh, then scale by o_t.",
-        explanation=f"h_t = {_fmt(o)}·tanh({_fmt(c)}) = {value:.4f}.",
+        explanation=f"h_t = {_t(o)}·tanh({_t(c)}) = {value:.4f}.",
     )
 
 
@@ -959,7 +986,7 @@ single(
     [
         "It cannot store more than one number in its hidden state",
         "Its weights are different at each time step",
-        "It only sees future inputs",
+        "Its hidden state is reset to zero at every time step",
         "Its output layer is too small",
     ],
     hint="What happens to a signal multiplied through the same nonlinear step again and again?",
@@ -987,12 +1014,12 @@ multi(
     "Which statements explain why gated cells help with vanishing gradients?",
     [
         "The LSTM cell state is updated additively, not squashed at every step.",
-        "A gate near 1 lets information, and its gradient, pass through almost unchanged.",
+        "A forget gate f_t near 1 passes c_{t−1}, and its gradient, into c_t almost unchanged.",
         "A GRU with a small update gate copies h_{t−1} into h_t almost unchanged.",
     ],
     [
         "Gated cells replace every tanh with ReLU.",
-        "Gates make the network read the sequence backwards.",
+        "Gates keep every state between 0 and 1, so gradients can neither vanish nor explode.",
         "Gated models remove the need to train through time.",
         "Stacking more layers removes vanishing gradients on its own.",
     ],
@@ -1110,8 +1137,8 @@ true_false(
 
 
 @functools.lru_cache(maxsize=None)
-def _symbolic_counts(cell: str, layers, bidirectional: bool) -> tuple[str, tuple]:
-    """The key as text, and the catalogued mistakes (shared with the code checks) that are a different formula from the
+def _symbolic_counts(cell: str, layers, bidirectional: bool) -> tuple[str, str, tuple]:
+    """The key as text and in the course's notation, and the catalogued mistakes (shared with the code checks) that are a different formula from the
     key and from each other for this stack: a formula equal to the key, or to an earlier mistake,
     for every d and h cannot be told apart by any numbers, so it is left out here, once per shape."""
     from grader.misconceptions.param_count import count_mistakes
@@ -1126,13 +1153,39 @@ def _symbolic_counts(cell: str, layers, bidirectional: bool) -> tuple[str, tuple
             continue
         seen.append(expr)
         kept.append((m, str(expr)))
-    return str(key), tuple(kept)
+    return str(key), course_notation(key), tuple(kept)
+
+
+_SUPERSCRIPT = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def course_notation(expr: sympy.Expr) -> str:
+    """A polynomial count as the course notes write it: ``3*d*h + 3*h**2 + 3*h`` is ``3(hd + h² + h)``."""
+    content, rest = sympy.expand(expr).as_content_primitive()
+    order = [s for s in (_L, _H, _D) if s in rest.free_symbols]
+    terms = sympy.Poly(rest, *order).terms() if order else [((), rest)]
+    d_index = order.index(_D) if _D in order else None
+
+    def key(term):
+        powers = term[0]
+        return (-(powers[d_index] if d_index is not None else 0), -sum(powers))
+
+    parts = []
+    for powers, coeff in sorted(terms, key=key):
+        factors = "".join(sym.name + (str(p).translate(_SUPERSCRIPT) if p > 1 else "")
+                          for sym, p in zip(order, powers) if p)
+        number = abs(coeff)
+        text = (f"{number}" if number != 1 or not factors else "") + factors
+        parts.append(("− " if coeff < 0 else "+ ") + text)
+    body = " ".join(parts).removeprefix("+ ")
+    body = "−" + body.removeprefix("− ") if body.startswith("− ") else body
+    return body if content == 1 else f"{content}({body})"
 
 
 def _count_miscons(cell: str, d, h, layers=1, bidirectional=False) -> list[dict]:
     """The catalogued wrong counts for this stack at sizes ``d``, ``h`` (numbers or SymPy symbols)."""
     out = []
-    for m, text in _symbolic_counts(cell, layers, bidirectional)[1]:
+    for m, text in _symbolic_counts(cell, layers, bidirectional)[2]:
         value = m.count(cell, d, h, layers, bidirectional)
         out.append(_miscon(text if isinstance(value, sympy.Basic) else float(value), m.message(cell), m.id))
     return out
@@ -1182,7 +1235,7 @@ def _formula_question(qid: str, title: str, choose: Callable[[random.Random], tu
         from grader.misconceptions.param_count import CELL_NAMES
 
         cell, layers, bidir = choose(rng)
-        expected = _symbolic_counts(cell, layers, bidir)[0]
+        expected, in_notation, _ = _symbolic_counts(cell, layers, bidir)
         miscons = _count_miscons(cell, _D, _H, layers, bidir)
         if layers == _L:
             what = f"a stack of L {'bidirectional ' if bidir else ''}{CELL_NAMES[cell]} layers"
@@ -1202,7 +1255,7 @@ def _formula_question(qid: str, title: str, choose: Callable[[random.Random], tu
             answer_format="a formula in " + ", ".join(symbols) + f", e.g. {FORMULA_EXAMPLE}; ^ or ** for powers",
             hint="One affine map reading n inputs into h units costs hn + h² + h (with the recurrent h × h "
                  "matrix and the bias).",
-            explanation=f"The count is {expected}, which you may write in any equivalent form.",
+            explanation=f"The count is {in_notation}, which you may write in any equivalent form.",
         )
 
     formula(qid, "params", title, build)

@@ -14,6 +14,12 @@ explicit list of question ids or the bank filtered by ``topics`` and/or ``kinds`
         points: 2
         partial_credit: true
 
+``tier`` (a number or a list, see ``bank.TIERS``: 1 = one step or one idea, 2 = several steps
+chained) keeps only questions of that difficulty in the pool, so every learner's section weighs the
+same. ``one_per_topic: true`` spreads a section's questions over its topics: every topic gets one
+question before any topic gets a second (with ``pick`` equal to the number of topics, exactly one
+each). Questions that cue each other (``bank.TWINS``) never share a paper.
+
 ``partial_credit`` (default false) allows part marks where a kind supports them: a multiple-choice
 answer earns (right picks − wrong picks) / (number of right options), never below zero; a numeric
 answer with a non-zero tolerance earns half the points when it is within ten times the tolerance
@@ -34,7 +40,7 @@ from typing import Any
 
 import yaml
 
-from .bank import BANK, TOPICS, Question
+from .bank import BANK, TIERS, TOPICS, Question, twins_of
 from .variant import KINDS, Variant, derived_rng
 
 LEARNER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
@@ -51,6 +57,7 @@ class Section:
     pick: int
     points: float = 1.0
     partial_credit: bool = False
+    one_per_topic: bool = False
 
 
 @dataclass
@@ -92,7 +99,8 @@ def parse_blueprint(data: Any, source: str = "blueprint") -> Blueprint:
     for n, sec in enumerate(sections_raw, 1):
         where = f"{source}: section {n}"
         _require(isinstance(sec, dict), f"{where} must be a mapping")
-        unknown = set(sec) - {"title", "questions", "topics", "kinds", "pick", "points", "partial_credit"}
+        unknown = set(sec) - {"title", "questions", "topics", "kinds", "tier", "pick", "points", "partial_credit",
+                              "one_per_topic"}
         _require(not unknown, f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
         if "questions" in sec:
             ids = sec["questions"]
@@ -112,12 +120,22 @@ def parse_blueprint(data: Any, source: str = "blueprint") -> Blueprint:
                          f"{where}: 'kinds' must list kinds from: {', '.join(KINDS)}")
             pool = [q.qid for q in BANK.values()
                     if (topics is None or q.topic in topics) and (kinds is None or q.kind in kinds)]
+        tiers = sec.get("tier")
+        if tiers is not None:
+            tiers = tiers if isinstance(tiers, list) else [tiers]
+            _require(all(t in TIERS for t in tiers),
+                     f"{where}: 'tier' must be one of {', '.join(f'{k} ({v})' for k, v in TIERS.items())}")
+            pool = [q for q in pool if BANK[q].tier in tiers]
         pool = [q for q in pool if q not in claimed]
-        pick = sec.get("pick", len(pool))
+        pick = sec.get("pick", _independent(pool, set()))
         _require(isinstance(pick, int) and not isinstance(pick, bool) and pick >= 1,
                  f"{where}: 'pick' must be a positive whole number")
-        _require(pick <= len(pool), f"{where}: 'pick' is {pick} but only {len(pool)} questions are "
-                                    "available (questions used by earlier sections are not counted)")
+        free = _independent(pool, claimed)
+        _require(pick <= free, f"{where}: 'pick' is {pick} but only {free} questions can be drawn together "
+                               "(questions used by earlier sections, and questions that cue another in the "
+                               "pool or in an earlier section, are not counted)")
+        one_per_topic = sec.get("one_per_topic", False)
+        _require(isinstance(one_per_topic, bool), f"{where}: 'one_per_topic' must be true or false")
         points = sec.get("points", 1)
         _require(isinstance(points, (int, float)) and not isinstance(points, bool) and points > 0,
                  f"{where}: 'points' must be a positive number")
@@ -126,12 +144,20 @@ def parse_blueprint(data: Any, source: str = "blueprint") -> Blueprint:
         stitle = sec.get("title", f"Section {n}")
         _require(isinstance(stitle, str), f"{where}: 'title' must be text")
         claimed.update(pool)
-        sections.append(Section(stitle, pool, pick, float(points), partial))
+        sections.append(Section(stitle, pool, pick, float(points), partial, one_per_topic))
     instructions = data.get("instructions", "")
     _require(isinstance(instructions, str), f"{source}: 'instructions' must be text")
     course = data.get("course", "")
     _require(isinstance(course, str), f"{source}: 'course' must be text")
     return Blueprint(title.strip(), sections, course, duration, instructions.strip(), data)
+
+
+def _independent(pool: list[str], earlier: set[str]) -> int:
+    """How many questions of ``pool`` can share a paper, whatever earlier sections drew from ``earlier``:
+    a question with a twin among ``earlier`` may be blocked, and one twin group counts once."""
+    usable = [q for q in pool if not (twins_of(q) & earlier)]
+    groups = {frozenset({q} | twins_of(q)) for q in usable}
+    return len(groups)
 
 
 def load_blueprint(path: str | Path) -> Blueprint:
@@ -236,13 +262,39 @@ class Paper:
         )
 
 
+def _draw(section: Section, rng, on_paper: set[str]) -> set[str]:
+    """``section.pick`` questions of the pool in a random order, skipping twins of questions already
+    on the paper; with ``one_per_topic``, round by round over the topics (in a random order)."""
+    order = rng.sample(section.pool, len(section.pool))
+    topics = list(dict.fromkeys(BANK[q].topic for q in order))
+    picked: set[str] = set()
+
+    def fits(q: str) -> bool:
+        return q not in picked and not (twins_of(q) & (on_paper | picked))
+
+    while len(picked) < section.pick:
+        before = len(picked)
+        for topic in topics if section.one_per_topic else [None]:
+            for q in order:
+                if len(picked) < section.pick and (topic is None or BANK[q].topic == topic) and fits(q):
+                    picked.add(q)
+                    if topic is not None:
+                        break
+        if len(picked) == before:
+            raise BlueprintError(f"section {section.title!r}: only {len(picked)} of {section.pick} questions "
+                                 "can be drawn without twins")
+    return picked
+
+
 def build_paper(blueprint: Blueprint, seed: int, learner: Learner) -> Paper:
     """The learner's paper: a pure function of (blueprint, seed, learner id)."""
     chosen: list[PaperQuestion] = []
     n = 0
+    on_paper: set[str] = set()
     for s_index, section in enumerate(blueprint.sections):
         rng = derived_rng("section", seed, learner.id, s_index)
-        picked = set(rng.sample(section.pool, section.pick))
+        picked = _draw(section, rng, on_paper)
+        on_paper |= picked
         for qid in section.pool:  # keep bank order inside a section
             if qid not in picked:
                 continue
