@@ -71,7 +71,7 @@ def grade(answers_dir: str, key_path: str, out: str) -> None:
         click.echo(f"error: {reason}", err=True)
     if run.missing:
         click.echo(f"no sheet for: {', '.join(run.missing)}", err=True)
-    click.echo(f"Results, reports and summary.csv in {out}/")
+    click.echo(f"Results, reports and summary.csv in {Path(out)}/")
     if run.errors:
         sys.exit(2)
 
