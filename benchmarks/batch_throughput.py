@@ -1,6 +1,8 @@
 """Class-scale throughput: ``grade batch`` on N synthetic submissions, next to a naive baseline.
 
-Usage: ``python benchmarks/batch_throughput.py [--sizes 100 1000] [--workers 2] [--baseline 12]``
+Usage: ``python benchmarks/batch_throughput.py [--sizes 100 1000] [--workers 2] [--baseline 12]
+[--exercises gates vanilla …]`` (``--exercises``: grade only those exercises' checks, e.g. to see
+what some exercises add to the cost of a submission)
 
 The synthetic class mixes, by learner index:
   - correct (50%): the references, or ``samples/class/ada_lovelace`` (same results, different code);
@@ -118,13 +120,14 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def measure_batch(count: int, workers: int, pool: str, reports: str, inputs: str, scratch: Path) -> dict:
+def measure_batch(count: int, workers: int, pool: str, reports: str, inputs: str, scratch: Path,
+                  exercises: list[str] | None = None) -> dict:
     submissions = scratch / f"class-{count}"
     tally = make_class(submissions, count) if not submissions.exists() else {}
     out = scratch / f"out-{count}-{pool}-{reports}-{inputs}"
     with PeakMemory() as memory:
         started = time.perf_counter()
-        outcome = run_batch(submissions, out, select_checks(), seed=2024,
+        outcome = run_batch(submissions, out, select_checks(exercises), seed=2024,
                             options=BatchOptions(workers=workers, pool=pool, reports=reports, inputs=inputs))
         wall = time.perf_counter() - started
     latencies = list(outcome.latencies.values())
@@ -165,17 +168,20 @@ def main() -> None:
     parser.add_argument("--inputs", choices=["learner", "shared"], nargs="+", default=["learner", "shared"],
                         help="input scopes to measure (per learner, or one seed shared by the batch)")
     parser.add_argument("--baseline", type=int, default=12, help="submissions in the naive baseline sample")
+    parser.add_argument("--exercises", nargs="+", default=None, help="grade only these exercises (default: all)")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="batch-bench-"))
     try:
-        print(f"{os.cpu_count()} cores; {len(select_checks())} checks per submission (public and hidden); "
+        print(f"{os.cpu_count()} cores; {len(select_checks(args.exercises))} checks per submission (public and hidden"
+              f"{'; exercises ' + ', '.join(args.exercises) if args.exercises else ''}); "
               f"pool={args.pool}, workers={args.workers or 'one per core'}, reports={args.reports}")
         naive = measure_naive(args.baseline, scratch)
         rows = [("naive (python per submission)", naive)]
         for count in args.sizes:
             for inputs in args.inputs:
                 rows.append((f"grade batch --inputs {inputs}", measure_batch(count, args.workers, args.pool,
-                                                                            args.reports, inputs, scratch)))
+                                                                            args.reports, inputs, scratch,
+                                                                            args.exercises)))
         print(f"{'run':<32}{'N':>6}{'wall s':>9}{'subs/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'peak MB':>9}{'speed-up':>10}")
         for name, row in rows:
             print(f"{name:<32}{row['n']:>6}{row['wall']:>9.1f}{row['rate']:>9.1f}{1000 * row['p50']:>9.0f}"
