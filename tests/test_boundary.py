@@ -209,3 +209,17 @@ def test_an_exam_sheet_with_non_finite_numbers_is_graded_and_recorded(tmp_path):
     with Gradebook(out / "gradebook.sqlite") as book:
         results, _ = book.latest()
     assert sorted(r.learner for r in results) == learners
+
+
+def test_grade_batch_says_which_class_output_it_could_not_write(tmp_path, make_submission):
+    submissions = tmp_path / "submissions"
+    submissions.mkdir()
+    shutil.move(make_submission(), submissions / "ada")
+    out = tmp_path / "out"
+    (out / "junit.xml").mkdir(parents=True)  # something in the way
+    ran = CliRunner().invoke(main, ["batch", str(submissions), "--out", str(out), "--exercise", "gates",
+                                    "--pool", "thread", "--workers", "1", "--quiet"])
+    assert ran.exit_code == 0, ran.output
+    assert "class output junit: not written: IsADirectoryError" in ran.output
+    for name in ("index.html", "summary.md", "dashboard.html", "grades.csv"):
+        assert "ada" in (out / name).read_text(encoding="utf-8"), name

@@ -105,6 +105,8 @@ def batch(submissions: Path, out_dir: Path, seed: int | None, gradebook: Path | 
                f"reused {len(reused)}, not graded {len(outcome.failures)}.")
     for learner, why in sorted(outcome.failures.items()):
         click.echo(f"  {shown(learner):<24} not graded: {shown(why)}")
+    for name, why in sorted(outcome.output_errors.items()):
+        click.echo(f"  class output {name}: {shown(why)}", err=True)
     click.echo(f"Class summary: {out_dir / 'index.html'}  dashboard: {out_dir / 'dashboard.html'}  "
                f"grades: {out_dir / 'grades.csv'}  JUnit: {out_dir / 'junit.xml'}  "
                f"LMS imports: {out_dir / 'canvas-grades.csv'}, {out_dir / 'moodle-grades.csv'}")
