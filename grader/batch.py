@@ -259,7 +259,7 @@ def _run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], option
                 submissions.remove(s)
         tasks, reused = [], {}
         for submission in submissions:
-            stored = book.reusable(keys[submission.learner])
+            stored = _reusable(book, keys[submission.learner])
             if stored is None:
                 seed_of = (outcome.batch_seed if options.inputs == "shared"
                            else learner_seed(outcome.batch_seed, submission.learner))
@@ -301,6 +301,14 @@ def _run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], option
     if options.class_outputs:
         write_class_outputs(outcome, out_dir, options.assignment)
     return outcome
+
+
+def _reusable(book: Gradebook, key: GradingKey):
+    """The stored attempt to reuse, if any; one that cannot be read back is graded again instead."""
+    try:
+        return book.reusable(key)
+    except Exception:  # noqa: BLE001 - a damaged stored result costs a regrade, never the batch
+        return None
 
 
 def _progress(on_done: ProgressHook | None, learner: str, result: SubmissionResult | None, reused: bool) -> None:

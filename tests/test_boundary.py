@@ -223,3 +223,19 @@ def test_grade_batch_says_which_class_output_it_could_not_write(tmp_path, make_s
     assert "class output junit: not written: IsADirectoryError" in ran.output
     for name in ("index.html", "summary.md", "dashboard.html", "grades.csv"):
         assert "ada" in (out / name).read_text(encoding="utf-8"), name
+
+
+def test_a_stored_result_that_cannot_be_read_back_is_graded_again(tmp_path, make_submission):
+    import sqlite3
+
+    submissions = _class(tmp_path, make_submission, {})
+    out = tmp_path / "out"
+    gates = select_checks(["gates"])
+    first = run_batch(submissions, out, gates, seed=6, options=BatchOptions(workers=1, pool="thread"))
+    assert sorted(first.graded) == ["honest_a", "honest_b"]
+    with sqlite3.connect(out / "gradebook.sqlite") as db:  # damage one learner's stored checks
+        db.execute("UPDATE check_results SET details = '{not json' WHERE attempt_id IN (SELECT a.id FROM attempts a "
+                   "JOIN submissions s ON s.id = a.submission_id WHERE s.learner = 'honest_a')")
+    again = run_batch(submissions, out, gates, seed=6, options=BatchOptions(workers=1, pool="thread"))
+    assert again.reused == ["honest_b"] and again.graded == ["honest_a"] and again.failures == {}
+    assert all(r.score == r.max_score > 0 for r in again.results)
