@@ -221,8 +221,13 @@ def run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], *, seed
     submissions, of which ``to_grade`` are graded now; ``not_usable`` entries are not submissions); ``on_done(learner, result,
     reused)`` after each submission (``result`` is None when it could not be graded).
     """
-    with _collector_skips_what_is_loaded():
-        return _run_batch(submissions_dir, out_dir, checks, options or BatchOptions(), seed, on_start, on_done)
+    staging = Path(tempfile.mkdtemp(prefix="hand-ins-"))  # files an LMS delivered one by one, gathered per learner
+    try:
+        with _collector_skips_what_is_loaded():
+            return _run_batch(submissions_dir, out_dir, checks, options or BatchOptions(), seed, on_start, on_done,
+                              staging)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 @contextmanager
@@ -238,11 +243,11 @@ def _collector_skips_what_is_loaded() -> Iterator[None]:
 
 
 def _run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], options: BatchOptions, seed: int | None,
-               on_start: StartHook | None, on_done: ProgressHook | None) -> BatchOutcome:
+               on_start: StartHook | None, on_done: ProgressHook | None, staging: Path) -> BatchOutcome:
     if seed is not None:
         options.seed = seed
     out_dir.mkdir(parents=True, exist_ok=True)
-    found = discover(submissions_dir, options.roster)
+    found = discover(submissions_dir, options.roster, staging)
     submissions = found.submissions
     outcome = BatchOutcome(failures=dict(found.skipped), warnings=found.warnings,
                            identities={s.learner: s.identity for s in submissions if s.identity})

@@ -2,7 +2,8 @@
 
 handout → the learner writes correct code into the handout's stubs (copied here from solutions/,
 with ``gru.py`` taking ``gate`` from a helper module of the learner's own) → ``grade submit`` →
-the archives renamed as Canvas and Moodle deliver them, beside a hand-made zip of ``exercises/`` →
+the archives renamed as Canvas and Moodle deliver them, beside a hand-made zip of ``exercises/`` and
+files uploaded one by one to Canvas →
 ``grade batch`` → full marks, and every learner under the right id and display name.
 """
 from __future__ import annotations
@@ -72,9 +73,11 @@ def round_trip(tmp_path_factory):
     with zipfile.ZipFile(downloads / "li_lei.zip", "w") as zf:  # zipped by hand, __init__.py and all
         for path in sorted((handout / "exercises").glob("*.py")):
             zf.write(path, f"exercises/{path.name}")
+    for i, path in enumerate(sorted((handout / "exercises").glob("*.py"))):  # Canvas: one file per upload
+        shutil.copyfile(path, downloads / f"hoppergrace_LATE_222_{900 + i}_{path.name}")
     roster = root / "roster.csv"
-    roster.write_text("learner,name\nada_lovelace,Ada Lovelace\njgarcia,José García\nli_lei,李 雷\n",
-                      encoding="utf-8")
+    roster.write_text("learner,name\nada_lovelace,Ada Lovelace\njgarcia,José García\nli_lei,李 雷\n"
+                      "grace,\"Hopper, Grace\"\n", encoding="utf-8")
     out = root / "results"
     graded = _batch(runner, downloads, out, "--roster", str(roster))
     return packed, out, graded
@@ -92,13 +95,14 @@ def test_submit_packs_the_helper_the_learner_imports_and_says_so(round_trip):
 def test_every_learner_gets_full_marks_under_their_own_identity(round_trip):
     _, out, graded = round_trip
     assert graded.exit_code == 0, graded.output
-    for learner in ("ada_lovelace", "jgarcia", "li_lei"):
+    for learner in ("ada_lovelace", "jgarcia", "li_lei", "grace"):
         result = json.loads((out / learner / "result.json").read_text(encoding="utf-8"))
         assert result["score"] == result["max_score"] > 0, (learner, [c["message"] for c in result["checks"]
                                                                      if c["status"] != "passed"])
     canvas = list(csv.DictReader(open(out / "canvas-grades.csv", encoding="utf-8")))
-    assert {row["Student"] for row in canvas[1:]} == {"Ada Lovelace", "José García", "李 雷"}
+    assert {row["Student"] for row in canvas[1:]} == {"Ada Lovelace", "José García", "李 雷", "Hopper, Grace"}
     assert next(row for row in canvas if row["Student"] == "Ada Lovelace")["ID"] == "12345"
+    assert next(row for row in canvas if row["Student"] == "Hopper, Grace")["ID"] == "222"
     moodle = list(csv.DictReader(open(out / "moodle-grades.csv", encoding="utf-8")))
     assert next(row for row in moodle if row["ID number"] == "jgarcia")["Identifier"] == "Participant 4242"
 

@@ -261,3 +261,26 @@ def test_read_archive_of_any_entry_names_answers_contents_or_archive_error(tmp_p
     except ArchiveError:
         return
     assert all("/" not in name and (name.endswith(".py") or name == "MANIFEST.json") for name in contents.files)
+
+
+def test_files_canvas_delivers_one_by_one_are_gathered_per_learner(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for i, name in enumerate(EXERCISE_FILES):
+        shutil.copyfile(REPO / "solutions" / name, subs / f"lovelaceada_12345_{700 + i}_{name}")
+    (subs / "lovelaceada_12345_799__utils.py").write_text("X = 1\n", encoding="utf-8")
+    (subs / "lovelaceada_12345_800_gru-1.py").write_text("# re-uploaded\n", encoding="utf-8")
+    shutil.copyfile(REPO / "solutions" / "gates.py", subs / "José García_4242_assignsubmission_file_gates.py")
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    found = discover(subs, staging=staging)
+    assert any("two files named gru.py" in why for why in found.skipped.values())  # gru.py and gru-1.py
+    (subs / "lovelaceada_12345_800_gru-1.py").unlink()
+    (tmp_path / "staging2").mkdir()
+    found = discover(subs, staging=tmp_path / "staging2")
+    by = _by_learner(found)
+    ada = next(s for s in found.submissions if s.identity.lms == "canvas")
+    assert ada.identity.lms_user_id == "12345"
+    assert {p.name for p in ada.path.iterdir()} == set(EXERCISE_FILES) | {"_utils.py"}
+    assert by["jose_garcia"].display_name == "José García" and (by["jose_garcia"].path / "gates.py").is_file()
+    assert all(s.identity.lms != "canvas" for s in discover(subs).submissions)  # without a folder to gather in

@@ -5,6 +5,9 @@ One entry of the folder (a sub-folder or a ``.zip``) is one submission. Where th
 - a folder with exercise files at its top (``alice/gru.py``), or with exactly one notebook;
 - a ``.zip`` (made by ``grade submit``, or by hand, see ``grader.archive.extract``);
 - a notebook (``alice.ipynb``), graded from its tagged cells (``grader.notebook``);
+- Canvas's or Moodle's one file per upload (``lovelaceada_12345_67890_gru.py`` …): the ``.py`` files
+  of one LMS user are gathered into one folder (under ``staging``) and graded together, under
+  their original names (Canvas's ``-1`` on a re-uploaded name is dropped);
 - a folder holding exactly one ``.zip`` or one sub-folder with the exercise files (Moodle's folder
   per participant, Gradescope's ``submission_<n>/``, a learner's ``alice/exercises/``).
 
@@ -25,14 +28,17 @@ learner are both left out, with the reason, so that neither is graded under the 
 """
 from __future__ import annotations
 
+import re
 import stat
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.archive import ArchiveError
 from grader.archive.extract import read_archive
 from grader.catalog import EXERCISE_FILES
+from grader.archive.manifest import MAX_FILES, is_module_file
+from grader.files import FileRefused, read_regular_file
 from grader.intake.layouts import LmsName, read_name
 from grader.intake.roster import Roster, RosterEntry
 from grader.names import has_control_characters, is_safe_learner_id, shown, slug
@@ -40,6 +46,8 @@ from grader.names import has_control_characters, is_safe_learner_id, shown, slug
 GRADESCOPE_METADATA = "submission_metadata.yml"
 MAX_METADATA_BYTES = 16 * 1024 * 1024
 _IGNORED = {GRADESCOPE_METADATA, "__MACOSX", "Thumbs.db", "desktop.ini"}
+_REUPLOADED = re.compile(r"(?P<stem>.+?)-\d+\.py")
+MAX_FILE_BYTES = 1024 * 1024
 
 
 class NotASubmissionsFolder(ValueError):
@@ -106,8 +114,11 @@ def only_notebook(folder: Path) -> Path | None:
     return notebooks[0] if len(notebooks) == 1 else None
 
 
-def discover(submissions_dir: Path, roster: Roster | None = None) -> Discovery:
-    """Every submission in ``submissions_dir`` with its identity; see the module docstring."""
+def discover(submissions_dir: Path, roster: Roster | None = None, staging: Path | None = None) -> Discovery:
+    """Every submission in ``submissions_dir`` with its identity; see the module docstring.
+
+    ``staging``: an empty folder for the files an LMS delivered one by one (left alone if None: such
+    files are then reported as not usable)."""
     if has_exercise_files(submissions_dir):
         raise NotASubmissionsFolder(
             f"{submissions_dir} holds exercise files itself, so it looks like one learner's folder; give the "
@@ -115,6 +126,7 @@ def discover(submissions_dir: Path, roster: Roster | None = None) -> Discovery:
     found = Discovery()
     metadata = _gradescope_metadata(submissions_dir, found)
     claimed: list[tuple[Submission, str]] = []  # (submission, the id its name or roster entry gave)
+    loose: dict[tuple[str, str], list[tuple[Path, LmsName]]] = defaultdict(list)
     for entry in sorted(submissions_dir.iterdir(), key=lambda p: p.name):
         name = entry.name
         if name.startswith(".") or name.lower().startswith("readme") or name in _IGNORED:
@@ -126,6 +138,11 @@ def discover(submissions_dir: Path, roster: Roster | None = None) -> Discovery:
         if kind == "link":
             found.skipped[name] = "is a symbolic link; submissions must be real folders or archives"
             continue
+        if kind == "file" and name.endswith(".py"):
+            lms = read_name(name, False)
+            if lms.lms in ("canvas", "moodle") and lms.user_id:
+                loose[(lms.lms, lms.user_id)].append((entry, lms))
+                continue
         if kind == "dir":
             payload, why = _payload_in_folder(entry)
         elif kind == "file" and name.lower().endswith((".zip", ".ipynb")):
@@ -139,13 +156,52 @@ def discover(submissions_dir: Path, roster: Roster | None = None) -> Discovery:
             continue
         lms = read_name(name, kind == "dir")
         try:
-            submission, expected = _identify(entry, payload, lms, roster, metadata.get(name, []), found)
+            submission, expected = _identify(name, payload, lms, roster, metadata.get(name, []), found)
         except ValueError as exc:
             found.skipped[name] = f"no learner id can be made from its name ({exc})"
             continue
         claimed.append((submission, expected))
+    for (kind, user), files in sorted(loose.items()):
+        label = f"{files[0][1].person}_{user}_… ({len(files)} file{'s' if len(files) > 1 else ''} from {kind})"
+        folder, why = _gather(files, staging / f"{kind}-{user}" if staging is not None else None)
+        if folder is None:
+            found.skipped[label] = why
+            continue
+        lms = LmsName(kind, "", person=files[0][1].person, user_id=user, late=any(f[1].late for f in files))
+        try:
+            claimed.append(_identify(label, folder, lms, roster, [], found))
+        except ValueError as exc:
+            found.skipped[label] = f"no learner id can be made from its name ({exc})"
     _settle(claimed, found)
     return found
+
+
+def _gather(files: list[tuple[Path, LmsName]], folder: Path | None) -> tuple[Path | None, str]:
+    """One LMS user's files, copied into ``folder`` under their original names; or None and why not."""
+    if folder is None:
+        return None, "files handed in one by one are gathered by `grade batch` (give it this folder)"
+    named: dict[str, Path] = {}
+    for path, lms in files:
+        original = lms.original
+        match = _REUPLOADED.fullmatch(original)
+        if match and is_module_file(f"{match['stem']}.py"):
+            original = f"{match['stem']}.py"
+        if not is_module_file(original):
+            continue
+        if original in named:
+            return None, f"has two files named {original} ({shown(named[original].name)}, {shown(path.name)}); keep one"
+        named[original] = path
+    if not any(name in EXERCISE_FILES for name in named):
+        return None, f"holds none of the exercise files ({', '.join(EXERCISE_FILES)})"
+    if len(named) > MAX_FILES:
+        return None, f"has {len(named)} Python files, more than the {MAX_FILES} a submission may hold"
+    folder.mkdir(parents=True)
+    for original, path in named.items():
+        try:
+            (folder / original).write_bytes(read_regular_file(path, MAX_FILE_BYTES))
+        except (FileRefused, OSError) as exc:
+            return None, f"{shown(path.name)} cannot be read ({shown(exc)})"
+    return folder, ""
 
 
 def _kind(entry: Path) -> str:
@@ -180,7 +236,7 @@ def _payload_in_folder(folder: Path) -> tuple[Path | None, str]:
     return None, f"holds several hand-ins ({shown(names)}); keep the one to grade"
 
 
-def _identify(entry: Path, payload: Path, lms: LmsName, roster: Roster | None, submitters: list[dict],
+def _identify(entry: str, payload: Path, lms: LmsName, roster: Roster | None, submitters: list[dict],
               found: Discovery) -> tuple[Submission, str]:
     """The submission with its identity, and the learner id its name or roster entry gave ("" if none)."""
     manifest_learner = ""
@@ -191,7 +247,7 @@ def _identify(entry: Path, payload: Path, lms: LmsName, roster: Roster | None, s
             pass  # graded (and rejected, with the reason) by the worker, under the name's identity
     first = submitters[0] if submitters else {}
     person = (lms.person or first.get("name", "")
-              or ("" if lms.claim or lms.lms != "plain" else entry.name.removesuffix(".zip").removesuffix(".ipynb")))
+              or ("" if lms.claim or lms.lms != "plain" else entry.removesuffix(".zip").removesuffix(".ipynb")))
     matched = None
     if roster is not None:
         matched = roster.find(canvas_id=lms.user_id if lms.lms == "canvas" else "",
@@ -208,7 +264,7 @@ def _identify(entry: Path, payload: Path, lms: LmsName, roster: Roster | None, s
     elif is_safe_learner_id(first.get("sid", "")):
         learner, source = first["sid"], "name"
     else:
-        learner, source = slug((first.get("email", "").split("@")[0]) or person or entry.name), "name"
+        learner, source = slug((first.get("email", "").split("@")[0]) or person or entry), "name"
     own = matched if matched and matched.learner == learner else (roster.find(learner=learner) if roster else None)
     if own is not None:
         display = own.name
@@ -217,9 +273,9 @@ def _identify(entry: Path, payload: Path, lms: LmsName, roster: Roster | None, s
     else:
         display = learner
     if len(submitters) > 1:
-        found.warnings.append(f"{shown(entry.name)} is a group hand-in by {len(submitters)} submitters; "
+        found.warnings.append(f"{shown(entry)} is a group hand-in by {len(submitters)} submitters; "
                               f"graded once, as {learner}")
-    identity = Identity(learner, display, source, entry.name, lms.lms, lms.user_id or str(first.get("sid", "")),
+    identity = Identity(learner, display, source, entry, lms.lms, lms.user_id or str(first.get("sid", "")),
                         lms.late, own)
     return Submission(learner, payload, identity), expected
 
