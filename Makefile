@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/grade batch samples/class --out demo-results
+	$(BIN)/grade batch samples/class --roster samples/class-roster.csv --out demo-results
 	@echo
 	@echo "Open the reports: demo-results/index.html (class summary), demo-results/dashboard.html and demo-results/<learner>/report.html"
 

@@ -179,3 +179,25 @@ def test_ctrl_c_stops_the_batch_promptly_and_keeps_what_was_committed(tmp_path):
     assert took < 5, f"took {took:.1f} s to stop"  # a deadline, not a speed target: it used to wait for every task
     assert 0 < _committed(out) < 40
     assert (out / "grades.csv").is_file() and "Interrupted" in output
+
+
+def test_the_readme_walkthrough_works_as_written(tmp_path):
+    """The commands of README.md's hand-in walkthrough, run one by one as a shell would, in a scratch
+    folder that sees the repository's solutions/ and samples/ (so nothing is written into the repository)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### A hand-in round trip, step by step", 1)[1]
+    block = section.split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = [line for line in block.splitlines() if line.strip() and not line.startswith("#")]
+    assert commands[0].startswith("grade handout") and commands[-1].startswith("grade batch")
+    for name in ("solutions", "samples"):
+        (tmp_path / name).symlink_to(REPO / name)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    for command in commands:
+        done = subprocess.run(["bash", "-euo", "pipefail", "-c", command], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, (command, done.stdout[-2000:], done.stderr[-2000:])
+    result = json.loads((tmp_path / "results" / "ada_lovelace" / "result.json").read_text(encoding="utf-8"))
+    assert result["score"] == result["max_score"] > 0
+    canvas = list(csv.DictReader(open(tmp_path / "results" / "canvas-grades.csv", encoding="utf-8")))
+    ada = next(row for row in canvas if row["Student"] == "Lovelace, Ada")
+    assert ada["ID"] == "12345" and ada["SIS User ID"] == "ada_lovelace" and ada["Section"] == "Section 1"
