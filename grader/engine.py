@@ -150,14 +150,19 @@ def _diagnose(prepared: list[Prepared], groups: list, checks: list[CheckResult],
               run_calls: RunCalls) -> dict[str, list[str]] | None:
     """Name misconceptions and localise errors (``grader.diagnose``), where the full grader is installed.
 
-    Imported by name: a learner handout ships neither ``grader.diagnose`` nor ``solutions/``.
+    Imported by name: a learner handout ships neither ``grader.diagnose`` nor ``solutions/``; it
+    explains from the evidence its fixtures store instead (``grader.explain.FixtureSource``).
     Returns the notes for the top of each exercise (root causes), if any.
     """
-    if all(c.status == "passed" for c in checks) or not solutions_available():
+    if all(c.status == "passed" for c in checks):
         return None
-    if importlib.util.find_spec("grader.diagnose") is None:
-        return None
-    return importlib.import_module("grader.diagnose").diagnose(prepared, groups, checks, run_calls=run_calls)
+    if solutions_available() and importlib.util.find_spec("grader.diagnose") is not None:
+        return importlib.import_module("grader.diagnose").diagnose(prepared, groups, checks, run_calls=run_calls)
+    if any(item.diagnosis for item in prepared):  # a handout: the evidence stored in its public fixtures
+        from grader.explain import FixtureSource, explain
+
+        return explain(prepared, groups, checks, run_calls=run_calls, source=FixtureSource())
+    return None
 
 
 def _conceal_hidden_magnitudes(checks: list[CheckResult]) -> None:

@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -62,14 +62,21 @@ def check_from_metadata(entry: dict[str, Any]) -> Check:
                  hint=entry["hint"], chart=str(entry.get("chart", "")))
 
 
-def write_fixtures(prepared: list[Prepared], out_dir: Path) -> Path:
-    """Write ``prepared`` (public checks only, expected values already computed) to ``out_dir``."""
+def write_fixtures(prepared: list[Prepared], out_dir: Path,
+                   diagnosis: Callable[[Prepared], dict[str, Any]] | None = None) -> Path:
+    """Write ``prepared`` (public checks only, expected values already computed) to ``out_dir``.
+
+    ``diagnosis`` (trusted side: ``grader.diagnose.stored_diagnosis``) gives the evidence a failing
+    check is explained with, stored beside its cases: probes and misconceptions' outputs, no code."""
     out_dir.mkdir(parents=True, exist_ok=True)
     entries = []
     for number, item in enumerate(prepared, start=1):
         if item.check.visibility != "public":
             raise FixtureError(f"{item.check.check_id} is a hidden check; only public checks get fixtures")
-        data = wire.encode({"cases": item.cases, "expected": item.expected})
+        body = {"cases": item.cases, "expected": item.expected}
+        if diagnosis is not None:
+            body["diagnosis"] = diagnosis(item)
+        data = wire.encode(body)
         name = f"{number:03d}-{item.check.exercise}-{item.check.function}.wire"
         (out_dir / name).write_bytes(data)
         entries.append({**check_metadata(item.check), "seed": item.seed, "file": name,
@@ -120,7 +127,8 @@ class FixtureSet:
             raise FixtureError(f"the fixture file {entry['file']} was changed after the handout was built")
         body = wire.decode(data, max_bytes=MAX_FIXTURE_BYTES, make_symbol=_symbol)
         expected = [_formula(v) for v in body["expected"]]
-        return Prepared(check=check, seed=int(entry["seed"]), cases=list(body["cases"]), expected=expected)
+        return Prepared(check=check, seed=int(entry["seed"]), cases=list(body["cases"]), expected=expected,
+                        diagnosis=body.get("diagnosis"))
 
     def _entry(self, check: Check) -> dict[str, Any]:
         try:

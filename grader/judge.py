@@ -45,6 +45,7 @@ class Prepared:
     seed: int
     cases: list[tuple]
     expected: list[Any]
+    diagnosis: dict[str, Any] | None = None  # stored evidence for explaining a failure (handout fixtures)
 
     @functools.cached_property
     def cases_digest(self) -> str:

@@ -24,6 +24,9 @@ SHIPPED = (
     "grader/engine.py",
     "grader/reference.py",      # imports solutions lazily; a handout never calls it
     "grader/fixtures.py",
+    "grader/explain.py",        # explains failures from the evidence the fixtures store (no references)
+    "grader/causes.py",
+    "grader/files.py",
     "grader/local_check.py",
     "grader/notebook/*.py",
     "grader/gradcheck.py",      # learners check their own backward functions against finite differences

@@ -79,7 +79,9 @@ def build_handout(out: Path, *, seed: int | None = None, repo: Path = REPO_ROOT,
             (staging / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(repo / relative, staging / relative)
         checks = select_checks(visibilities=("public",))
-        write_fixtures([prepare(check, seed) for check in checks], staging / FIXTURE_DIR)
+        from grader.diagnose import stored_diagnosis  # trusted side: runs the references and variants
+
+        write_fixtures([prepare(check, seed) for check in checks], staging / FIXTURE_DIR, diagnosis=stored_diagnosis)
         write_notebook(repo, staging)
         (staging / "README.md").write_text(learner_readme(), encoding="utf-8")
         dependencies = _dependencies(repo)

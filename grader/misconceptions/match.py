@@ -25,7 +25,6 @@ catalogue order. The rule is deterministic (the engine diagnoses checks in suite
 """
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import sys
 import threading
@@ -33,7 +32,8 @@ import types
 from collections import OrderedDict
 from typing import Collection, Sequence
 
-from grader.judge import Prepared, fp_warnings, judge
+from grader.explain import first_error, same_outcomes
+from grader.judge import Prepared, judge
 from grader.misconceptions import Misconception, for_function
 from grader.misconceptions.pairs import PAIR_FUNCTIONS, by_pair_id, pairs_for
 from grader.misconceptions.variants import VariantRun, _call, run_variant
@@ -52,7 +52,7 @@ def find_misconception(item: Prepared, learner: list[Outcome], preferred: Sequen
     ``preferred`` first (in that order), then the others in catalogue order, then pairs of them
     (``grader.misconceptions.pairs``). Never one in ``exclude``, nor, on an array check, one that
     replaces a function in ``passing`` (whose own checks the learner passes) on this check's path."""
-    if _first_error(learner, 1 if item.check.kind == "symbolic" else 0) is not None:
+    if first_error(learner, 1 if item.check.kind == "symbolic" else 0) is not None:
         return None
     digest = item.cases_digest
     reference: list | None = None
@@ -73,7 +73,7 @@ def find_misconception(item: Prepared, learner: list[Outcome], preferred: Sequen
                 entry = _cached_run(misconception, item, digest)
         else:
             entry = _cached_run(misconception, item, digest)
-        if same_outcomes(item, learner, entry[0]) and _visible(item, entry):
+        if same_outcomes(item, learner, entry[0].outcomes, entry[0].raw) and _visible(item, entry):
             return misconception
     return None
 
@@ -178,19 +178,3 @@ def _visible(item: Prepared, entry: list) -> bool:
     if entry[1] is None:
         entry[1] = judge(item, entry[0].decode_values().outcomes, verdict_only=True).status != "passed"
     return entry[1]
-
-
-def same_outcomes(item: Prepared, learner: list[Outcome], run: VariantRun) -> bool:
-    start = 1 if item.check.kind == "symbolic" else 0  # judge falls back to the grid when symbols fail
-    if _first_error(learner, start) or _first_error(run.outcomes, start):
-        return False  # an exception is no evidence of which mistake raised it
-    check = dataclasses.replace(item.check, forbid_fp_warnings=False)
-    if judge(dataclasses.replace(item, check=check, expected=run.raw), learner, verdict_only=True).status != "passed":
-        return False
-    if item.check.forbid_fp_warnings:
-        return bool(fp_warnings(learner[0])) == bool(fp_warnings(run.outcomes[0]))
-    return True
-
-
-def _first_error(outcomes: list[Outcome], start: int) -> tuple[int, Outcome] | None:
-    return next(((k, o) for k, o in enumerate(outcomes) if k >= start and not o.ok), None)
