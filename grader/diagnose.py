@@ -44,7 +44,7 @@ class TrustedSource:
     def find(self, item: Prepared, learner: list[Outcome], preferred: Sequence[str], exclude: Collection[str],
              passing: Collection[str]) -> tuple[str, str] | None:
         found = find_misconception(item, learner, preferred, exclude, passing)
-        return None if found is None else (found.id, found.message)
+        return None if found is None else (found.id, found.message, found.hint)
 
 
 def diagnose(prepared: list[Prepared], outcomes: list[list[Outcome]], results: list[CheckResult], *,
@@ -65,7 +65,8 @@ def stored_diagnosis(item: Prepared) -> dict[str, Any]:
         run = run_variant(misconception, item.check.exercise, function, item.cases)
         if any(not o.ok for o in run.outcomes) or judge(item, run.outcomes, verdict_only=True).status == "passed":
             continue  # an error never matches; a variant that passes explains nothing
-        causes.append({"id": misconception.id, "message": misconception.message, "always": always,
+        causes.append({"id": misconception.id, "message": misconception.message, "hint": misconception.hint,
+                       "always": always,
                        "on_path": sorted(replaced_on_path(misconception, item)),
                        "values": [o.value for o in run.outcomes],
                        "fp_errors": [list(o.fp_errors) for o in run.outcomes]})
@@ -185,7 +186,7 @@ def _draw_probes(item: Prepared) -> list[tuple[str, str, tuple, Any]]:
     for function, symbol, make in planned:
         piece_args = make(args, rng)
         probes.append((function, symbol, piece_args, expected_value(EXERCISE_OF[function], function, piece_args)))
-    step = _first_step(check.function, args)
+    step = _first_step(check.function, args, rng)
     if step is not None:
         cell_function, step_args = step
         probes.append((cell_function, cell_function, step_args,
@@ -198,8 +199,10 @@ def _draw_probes(item: Prepared) -> list[tuple[str, str, tuple, Any]]:
     return probes
 
 
-def _first_step(function: str, args: tuple) -> tuple[str, tuple] | None:
-    """``(cell function, its args)`` for the first time step that ``function`` computes on ``args``."""
+def _first_step(function: str, args: tuple, rng: np.random.Generator) -> tuple[str, tuple] | None:
+    """``(cell function, its args)``: one step of the cell ``function`` runs on, on its first input.
+    A layer's own first step starts from zeros, where several mistakes vanish (a reset gate scales
+    nothing), so the step of a stack or bidirectional layer gets a nonzero state instead."""
     if function not in BUILT_ON_CELLS:
         return None
     if function in ("rnn_forward", "gru_forward", "lstm_forward"):
@@ -211,8 +214,9 @@ def _first_step(function: str, args: tuple) -> tuple[str, tuple] | None:
         params = params[0] if function == "deep_bidirectional_forward" else params
         if cell not in CELL_FUNCTION:
             return None
-        hidden = np.zeros((xs.shape[1], _hidden_size(params)))
-        states = (hidden, hidden.copy()) if cell == "lstm" else (hidden,)
+        shape = (xs.shape[1], _hidden_size(params))
+        states = tuple(rng.uniform(0.2, 0.9, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+                       for _ in range(2 if cell == "lstm" else 1))
     return CELL_FUNCTION[cell], (xs[0], *states, params)
 
 

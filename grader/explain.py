@@ -50,7 +50,7 @@ class Source(Protocol):
     def hints(self, prepared: list[Prepared]) -> dict[str, str]: ...
 
     def find(self, item: Prepared, learner: list[Outcome], preferred: Sequence[str], exclude: Collection[str],
-             passing: Collection[str]) -> tuple[str, str] | None: ...
+             passing: Collection[str]) -> tuple[str, str, str] | None: ...  # (id, message, hint)
 
 
 def explain(prepared: list[Prepared], outcomes: list[list[Outcome]], results: list[CheckResult], *,
@@ -110,7 +110,7 @@ class FixtureSource:
             values = cause["values"]
             outcomes = [Outcome(ok=True, value=v, fp_errors=tuple(fp)) for v, fp in zip(values, cause["fp_errors"])]
             if same_outcomes(item, learner, outcomes, values):
-                return cause["id"], cause["message"]
+                return cause["id"], cause["message"], cause.get("hint", "")
         return None
 
 
@@ -197,8 +197,8 @@ def _explain(item: Prepared, learner: list[Outcome], result: CheckResult, probes
     """Localise and match one failing check; a newly named misconception is appended to ``named``.
 
     A misconception that replaces a function in ``passing`` (the learner's own version of it is
-    right) on this check's path is never named. The hint follows the diagnosis: none when a cause is
-    named (its text says how to fix it), the wrong piece's hint when a piece of a cell is wrong."""
+    right) on this check's path is never named. The hint follows the diagnosis: the named cause's own
+    (the course's equation and the fix), or the wrong piece's when a piece of a cell is wrong."""
     lines, exclude = [], set()
     if item.check.function == "sigmoid" and probes:
         line, exclude = _overflow_side(probes)
@@ -210,12 +210,12 @@ def _explain(item: Prepared, learner: list[Outcome], result: CheckResult, probes
         lines.append(_layers_text(item, learner[0], layer_runs, result))
     found = source.find(item, learner, named, exclude, passing)
     if found is not None:
-        cause_id, message = found
+        cause_id, message, hint = found
         if cause_id not in named:
             named.append(cause_id)
         result.details["misconception"] = {"id": cause_id, "message": message}
         lines.append(message)
-        result.hint = ""
+        result.hint = hint
     else:
         wrong = next((p.function for p, o in probes if result.details.get("pieces", {}).get(p.label) is False), None)
         if wrong is not None and hints.get(wrong):

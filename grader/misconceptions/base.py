@@ -53,6 +53,13 @@ class Misconception:
         return f"This matches a known mix-up: {self.mixup}.\nThe course uses {self.equation}: {self.fix}."
 
     @property
+    def hint(self) -> str:
+        """The hint shown with this cause: the course's equation and how to get there."""
+        if self.parts:
+            return " ".join(part.hint for part in self.parts)
+        return f"{self.equation}: {self.fix}."
+
+    @property
     def contract_functions(self) -> tuple[str, ...]:
         """The public contract functions this variant replaces (``"lstm.cell_update"`` → ``"cell_update"``)."""
         return tuple(key.split(".")[1] for key in self.patches if not key.split(".")[1].startswith("_"))
