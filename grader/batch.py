@@ -39,6 +39,7 @@ from grader.archive import ArchiveError, ArchiveLimits
 from grader.archive.extract import extract_archive, read_archive
 from grader.archive.manifest import MANIFEST_NAME
 from grader.boundary import GRADER_ERROR, describe_error
+from grader.cluster.errors import ClusterError
 from grader.engine import Preparer, grade_submission, prepare
 from grader.files import FileRefused, read_regular_file
 from grader.gradebook import Gradebook, GradingKey
@@ -84,6 +85,7 @@ class BatchOptions:
     class_outputs: bool = True  # index.html, summary.md, dashboard.html, grades.csv, junit.xml, LMS exports
     roster: Roster | None = None  # LMS export mapping names in the hand-ins to learner ids and display names
     assignment: str = "Deep RNN exercises"  # the assignment's column in the LMS exports
+    cluster: str | None = None  # "local:N" or "tcp://HOST:PORT": grade on Dask workers (grader.cluster)
 
 
 ProgressHook = Callable[[str, SubmissionResult | None, bool], None]  # learner, result, reused
@@ -287,8 +289,9 @@ def _run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], option
             _progress(on_done, learner, stored.result, True)
         sources = {s.learner: str(s.path) for s in submissions}
         waiting = {t.learner for t in tasks}
-        pool = GradingPool(options.workers, options.pool)
+        stopped: ClusterError | None = None
         try:
+            pool = _pool(options)
             for done in pool.run(tasks + render):
                 if done.learner in reused:
                     continue  # only its reports were rewritten
@@ -298,6 +301,8 @@ def _run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], option
         except Exception as exc:  # noqa: BLE001 - the pool itself failed: the rest is re-run, the outputs written
             for learner in waiting:
                 outcome.failures[learner] = f"{GRADER_ERROR}: the grading pool failed ({describe_error(exc)})"
+            if isinstance(exc, ClusterError):
+                stopped = exc  # the cluster cannot grade this batch at all: say so once the outputs are written
         except KeyboardInterrupt:
             outcome.interrupted = True  # every committed result stays; the class outputs show them
     outcome.results.sort(key=lambda r: r.learner)
@@ -305,6 +310,8 @@ def _run_batch(submissions_dir: Path, out_dir: Path, checks: list[Check], option
     outcome.reused.sort()
     if options.class_outputs:
         write_class_outputs(outcome, out_dir, options.assignment)
+    if stopped is not None:
+        raise stopped
     return outcome
 
 
@@ -324,6 +331,15 @@ def _progress(on_done: ProgressHook | None, learner: str, result: SubmissionResu
         on_done(learner, result, reused)
     except Exception:  # noqa: BLE001 - progress is cosmetic; the grade is committed already
         pass
+
+
+def _pool(options: BatchOptions):
+    """The local pool, or with ``options.cluster`` the Dask one: both ``run(tasks) → outcomes``."""
+    if options.cluster:
+        from grader.cluster import cluster_pool
+
+        return cluster_pool(options.cluster)
+    return GradingPool(options.workers, options.pool)
 
 
 def _commit(book: Gradebook, key: GradingKey, source: str, done: TaskOutcome,

@@ -48,7 +48,8 @@ class Task:
     """Grade one learner (or, with ``result`` set, only write the reports of a stored result).
 
     ``path``: the submission's folder or ``.zip``; ``payload``: the bytes of a ``.zip`` made by
-    ``grade submit`` instead (``path`` is then ignored). ``out_dir``: where ``<learner>/`` reports
+    ``grade submit`` instead (``path`` is then ignored), or with ``payload_kind="ipynb"`` of a
+    handed-in notebook. ``out_dir``: where ``<learner>/`` reports
     go (None: no reports). ``shared_inputs``: every task of the batch has the same seed, so a
     worker prepares each check once for all of them.
     """
@@ -62,6 +63,7 @@ class Task:
     result: dict[str, Any] | None = None
     shared_inputs: bool = False
     payload: bytes | None = None
+    payload_kind: Literal["zip", "ipynb"] = "zip"
 
 
 @dataclass
@@ -165,8 +167,8 @@ def write_reports(result, data: dict[str, Any], folder: Path, mode: ReportMode) 
 
 class _materialised:
     """The submission's path: ``task.path``, or the task's payload written to a private ``.zip``
-    (named after the learner, as ``grade submit`` names it, so the archive is vetted and extracted
-    exactly like one found on disk). The private copy is removed on exit and removal never raises."""
+    (or ``.ipynb``), named after the learner as ``grade submit`` names it, so it is vetted and read
+    exactly like one found on disk. The private copy is removed on exit and removal never raises."""
 
     def __init__(self, task: Task) -> None:
         self.task = task
@@ -175,8 +177,10 @@ class _materialised:
     def __enter__(self) -> Path:
         if self.task.payload is None:
             return Path(self.task.path)
+        if self.task.payload_kind not in ("zip", "ipynb"):
+            raise ValueError(f"unknown payload kind {self.task.payload_kind!r}")
         self.scratch = tempfile.mkdtemp(prefix="payload-")
-        archive = Path(self.scratch) / f"{self.task.learner}.zip"
+        archive = Path(self.scratch) / f"{self.task.learner}.{self.task.payload_kind}"
         fd = os.open(archive, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(self.task.payload)

@@ -21,11 +21,24 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, 
 
 from grader.batch import BatchOptions, run_batch
 from grader.cli.options import EXERCISE
+from grader.cluster import ClusterError, parse_cluster
 from grader.gradebook import GradebookError
 from grader.intake import NotASubmissionsFolder, RosterError, read_roster
 from grader.names import shown
 from grader.pool import default_workers
 from grader.suites import select_checks
+
+
+class ClusterType(click.ParamType):
+    """``local:N`` or a Dask scheduler address (``tcp://HOST:PORT``); anything else says what is accepted."""
+
+    name = "cluster"
+
+    def convert(self, value, param, ctx):
+        try:
+            return str(parse_cluster(str(value)))
+        except ClusterError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 @click.command()
@@ -52,10 +65,13 @@ from grader.suites import select_checks
                    "export, a Moodle grading worksheet or participants export, or learner,name).")
 @click.option("--assignment", default="Deep RNN exercises", show_default=True,
               help="The assignment's column name in canvas-grades.csv.")
+@click.option("--cluster", type=ClusterType(), default=None,
+              help="Grade on Dask distributed: local:N starts N worker processes here, tcp://HOST:PORT uses a "
+                   "running scheduler (needs the [cluster] extra; see README). --workers/--pool then do not apply.")
 @click.option("--quiet", is_flag=True, help="No progress bar; only the closing lines.")
 def batch(submissions: Path, out_dir: Path, seed: int | None, gradebook: Path | None, workers: int | None,
           pool: str, reports: str, inputs: str, exercises: tuple[str, ...], roster: Path | None, assignment: str,
-          quiet: bool) -> None:
+          cluster: str | None, quiet: bool) -> None:
     """Grade every learner's folder or .zip in SUBMISSIONS (as made by `grade submit`, or an LMS's bulk download)."""
     console = Console(stderr=True, quiet=quiet)
     try:
@@ -63,7 +79,7 @@ def batch(submissions: Path, out_dir: Path, seed: int | None, gradebook: Path | 
     except RosterError as exc:
         raise click.UsageError(str(exc)) from None
     options = BatchOptions(seed=seed, workers=workers, pool=pool, gradebook=gradebook, reports=reports,
-                           inputs=inputs, roster=mapping, assignment=assignment)
+                           inputs=inputs, roster=mapping, assignment=assignment, cluster=cluster)
     progress = Progress(TextColumn("[bold]grading"), BarColumn(), MofNCompleteColumn(), TextColumn("•"),
                         TimeElapsedColumn(), TextColumn("• ETA"), TimeRemainingColumn(),
                         TextColumn("{task.fields[last]}"), console=console, transient=False)
@@ -86,7 +102,7 @@ def batch(submissions: Path, out_dir: Path, seed: int | None, gradebook: Path | 
         outcome = run_batch(submissions, out_dir, select_checks(exercises or None), options=options, on_start=started, on_done=done)
     except NotASubmissionsFolder as exc:
         raise click.UsageError(str(exc)) from None
-    except GradebookError as exc:
+    except (GradebookError, ClusterError) as exc:
         raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:
         progress.stop()

@@ -35,6 +35,7 @@ from grader.sandbox import wire
 from grader.sandbox.limits import Limits
 
 _LEN = struct.Struct(">Q")
+STARTUP_GRACE_S = 60.0  # a new server's first answer also waits for its NumPy/SymPy warm-up (slow on a busy machine)
 MAX_SUBMISSION_FILES = 32
 MAX_SUBMISSION_FILE_BYTES = 1024 * 1024
 
@@ -131,6 +132,7 @@ class ForkServer:
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._layers: dict[str, str] | None = None
+        self._cold = True  # no answer yet from the current server process
         self._calls = CallsEncoding()
         self._work_root = Path(tempfile.mkdtemp(prefix="deep-rnn-grader-"))
         os.chmod(self._work_root, 0o711)
@@ -148,6 +150,7 @@ class ForkServer:
         env = {"PATH": "/usr/bin:/bin", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0", "LC_ALL": "C.UTF-8",
                "DEEP_RNN_GRADER_SANDBOX_SYMPY": "1" if self.symbolic else "0"}  # server.SYMPY_SWITCH
+        self._cold = True
         self._process = subprocess.Popen(
             [sys.executable, "-I", "-m", "grader.sandbox.server"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -219,12 +222,13 @@ class ForkServer:
         A failure inside a session restarts the server: a worker that died while the session was
         idle has left an error reply that no frame asked for, and the server may have read the
         next follow-up as a request."""
-        budget = 10.0 + count * (self.limits.wall_seconds + 0.5)
+        budget = 10.0 + count * (self.limits.wall_seconds + 0.5) + (STARTUP_GRACE_S if self._cold else 0.0)
         try:
             assert self._process and self._process.stdin and self._process.stdout
             self._process.stdin.write(_LEN.pack(len(payload)) + payload)
             self._process.stdin.flush()
             body = _read_frame(self._process.stdout.fileno(), time.monotonic() + budget)
+            self._cold = False
             reply = wire.decode(body)
         except (OSError, ValueError, wire.WireError, AssertionError) as exc:
             self._restart()
