@@ -179,6 +179,7 @@ def test_ctrl_c_stops_the_batch_promptly_and_keeps_what_was_committed(tmp_path):
     assert took < 5, f"took {took:.1f} s to stop"  # a deadline, not a speed target: it used to wait for every task
     assert 0 < _committed(out) < 40
     assert (out / "grades.csv").is_file() and "Interrupted" in output
+    assert "40 entries: " in output and "not reached" in output  # the counts add up to what was there
 
 
 def test_the_readme_walkthrough_works_as_written(tmp_path):

@@ -87,6 +87,7 @@ def batch(submissions: Path, out_dir: Path, seed: int | None, gradebook: Path | 
 
     def started(total: int, to_grade: int, not_usable: int) -> None:
         reused = total - to_grade
+        state["entries"] = total + not_usable
         console.print(f"{total + not_usable} entries: {total} submissions ({to_grade} to grade, {reused} unchanged "
                       f"since the last run), {not_usable} not usable", markup=False)
         state["task"] = progress.add_task("grading", total=to_grade, last="")
@@ -117,8 +118,10 @@ def batch(submissions: Path, out_dir: Path, seed: int | None, gradebook: Path | 
         click.echo(f"Warning: {shown(warning)}")
     reused = [learner for learner in outcome.reused if learner not in outcome.failures]
     total = len(outcome.graded) + len(reused) + len(outcome.failures)
-    click.echo(f"Batch seed {outcome.batch_seed}: {total} entries: graded {len(outcome.graded)}, "
-               f"reused {len(reused)}, not graded {len(outcome.failures)}.")
+    not_reached = max(0, state.get("entries", total) - total) if outcome.interrupted else 0
+    click.echo(f"Batch seed {outcome.batch_seed}: {total + not_reached} entries: graded {len(outcome.graded)}, "
+               f"reused {len(reused)}, not graded {len(outcome.failures)}"
+               + (f", not reached {not_reached} (interrupted)." if outcome.interrupted else "."))
     for learner, why in sorted(outcome.failures.items()):
         click.echo(f"  {shown(learner):<24} not graded: {shown(why)}")
     for name, why in sorted(outcome.output_errors.items()):
