@@ -18,12 +18,15 @@ EXERCISES: dict[str, tuple[str, ...]] = {
     "bidirectional": ("bidirectional_forward", "deep_bidirectional_forward"),
     "param_count": (
         "rnn_param_count", "gru_param_count", "lstm_param_count", "stacked_param_count",
+        "torch_param_count",
     ),
     "backprop": (
         "rnn_cell_backward", "gru_cell_backward", "lstm_cell_backward",
         "rnn_backward", "gru_backward", "lstm_backward",
     ),
     "gradient_flow": ("state_jacobian", "gradient_norms"),
+    "masked": ("masked_forward", "masked_bidirectional_forward"),
+    "conventions": ("gru_from_keep_gate", "rnn_from_torch", "lstm_from_torch"),
 }
 
 EXERCISE_FILES = tuple(f"{name}.py" for name in EXERCISES)

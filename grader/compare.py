@@ -47,6 +47,7 @@ def flatten(expected: Any, got: Any, names: Any, label: str) -> list[tuple[str, 
 
     ``names`` mirrors the structure of ``expected``: a string labels a leaf (or a list whose
     items become ``name[k]``), a tuple labels the items of a tuple, e.g. ``("hs", ("h_T", "c_T"))``.
+    A dict (a parameter dict) must have exactly the expected keys; its items become ``name['key']``.
     """
     if isinstance(expected, dict):
         return _flatten_dict(expected, got, label)

@@ -42,7 +42,10 @@ HIDDEN_DISCARDED_NOTE = ("Hidden checks were not counted: this run's sandbox did
 def prepare(check: Check, seed: int) -> Prepared:
     made = check.make_inputs(check.rng(seed))
     cases = list(made) if check.kind in ("count", "symbolic") else [made]
-    expected = [expected_value(check.exercise, check.function, args) for args in cases]
+    if check.judges_arguments:  # the arguments must come back as drawn (the references never modify them)
+        expected = [list(args) for args in cases]
+    else:
+        expected = [expected_value(check.exercise, check.function, args) for args in cases]
     return Prepared(check=check, seed=seed, cases=cases, expected=expected)
 
 
@@ -68,7 +71,8 @@ def grade_submission(submission_dir: Path, learner: str, checks: list[Check], *,
             result.notes.append(HIDDEN_SKIPPED_NOTE)
     prepared = [preparer(check, seed) for check in checks]
     first_cases = [_first_run_cases(p) for p in prepared]
-    calls = [Call(p.check.exercise, p.check.function, args) for p, cases in zip(prepared, first_cases) for args in cases]
+    calls = [Call(p.check.exercise, p.check.function, args, p.check.judges_arguments)
+             for p, cases in zip(prepared, first_cases) for args in cases]
     try:
         session = sandbox.session(Path(submission_dir), calls)
     except SandboxFailure as exc:

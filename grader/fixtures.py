@@ -50,6 +50,7 @@ def check_metadata(check: Check) -> dict[str, Any]:
         "axes": {k: list(v) for k, v in check.axes.items()},
         "tolerance": {"atol": check.tolerance.atol, "rtol": check.tolerance.rtol},
         "forbid_fp_warnings": check.forbid_fp_warnings, "hint": check.hint, "chart": check.chart,
+        "judges_arguments": check.judges_arguments,
     }
 
 
@@ -59,7 +60,8 @@ def check_from_metadata(entry: dict[str, Any]) -> Check:
                  visibility="public", kind=entry["kind"], outputs=_tuples(entry["outputs"]),
                  axes={k: tuple(v) for k, v in entry["axes"].items()},
                  tolerance=Tolerance(**entry["tolerance"]), forbid_fp_warnings=entry["forbid_fp_warnings"],
-                 hint=entry["hint"], chart=str(entry.get("chart", "")))
+                 hint=entry["hint"], chart=str(entry.get("chart", "")),
+                 judges_arguments=bool(entry.get("judges_arguments", False)))
 
 
 def write_fixtures(prepared: list[Prepared], out_dir: Path,

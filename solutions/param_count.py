@@ -51,3 +51,18 @@ def stacked_param_count(cell, d, h, num_layers, bidirectional=False):
     first = directions * per_cell(d, h)
     later = directions * per_cell(directions * h, h)
     return first + (num_layers - 1) * later
+
+
+_AFFINE_MAPS = {"rnn": 1, "gru": 3, "lstm": 4}
+
+
+def torch_param_count(cell, d, h):
+    """What PyTorch reports for one unidirectional layer of ``nn.RNN``, ``nn.GRU`` or ``nn.LSTM``.
+
+    ``sum(p.numel() for p in nn.LSTM(d, h).parameters())``: PyTorch gives every affine map two bias
+    vectors, ``b_ih`` and ``b_hh`` (their sum is the course's one ``b``), so each map holds
+    hd + h² + 2h numbers: hd + h² + 2h, 3(hd + h² + 2h), 4(hd + h² + 2h). ``cell`` is ``"rnn"``,
+    ``"gru"`` or ``"lstm"`` (anything else raises ``ValueError``).
+    """
+    _check_cell(cell)
+    return _AFFINE_MAPS[cell] * (h * d + h * h + 2 * h)

@@ -48,7 +48,8 @@ def test_targets_list_every_function_a_variant_changes():
     for m in ALL:
         failing = set()
         for item in prepared:
-            run = run_variant(m, item.check.exercise, item.check.function, item.cases)
+            run = run_variant(m, item.check.exercise, item.check.function, item.cases,
+                              return_arguments=item.check.judges_arguments)
             if judge(item, run.outcomes).status != "passed":
                 failing.add(item.check.function)
         assert failing, f"{m.id} changes nothing"
@@ -130,6 +131,65 @@ DIFFERENT_BUT_RIGHT = {
             per = {"rnn": 1, "gru": 3, "lstm": 4}[cell]
             k = 2 if bidirectional else 1
             return k * per * h * (d + h + 1) + (num_layers - 1) * k * per * h * (k * h + h + 1)
+
+        def torch_param_count(cell, d, h):
+            if cell not in ("rnn", "gru", "lstm"):
+                raise ValueError(cell)
+            return {"rnn": 1, "gru": 3, "lstm": 4}[cell] * h * (d + h + 2)
+    ''',
+    "masked.py": '''
+        import numpy as np
+        from exercises.gru import gru_cell
+        from exercises.lstm import lstm_cell
+        from exercises.vanilla import rnn_cell
+
+        def _run(xs, mask, h, c, params, cell):
+            # Keras-style: compute every row, then blend with the (T, N, 1) mask
+            hs = []
+            for x_t, m in zip(xs, mask):
+                if cell == "lstm":
+                    h_new, c_new = lstm_cell(x_t, h, c, params)
+                    c = m * c_new + (1 - m) * c
+                else:
+                    h_new = (rnn_cell if cell == "rnn" else gru_cell)(x_t, h, params)
+                h = m * h_new + (1 - m) * h
+                hs.append(m * h_new)
+            return np.stack(hs), h, c
+
+        def masked_forward(xs, lengths, h0, params, cell):
+            mask = (np.arange(len(xs))[:, None] < np.asarray(lengths)[None, :])[..., None].astype(float)
+            h, c = h0 if cell == "lstm" else (h0, None)
+            hs, h, c = _run(xs, mask, h, c, params, cell)
+            return hs, ((h, c) if cell == "lstm" else h)
+
+        def masked_bidirectional_forward(xs, lengths, params_fwd, params_bwd, cell):
+            T, N = xs.shape[:2]
+            flipped = np.zeros_like(xs)
+            for n, L in enumerate(lengths):
+                flipped[:L, n] = xs[:L, n][::-1]
+            zeros = np.zeros((N, params_fwd["W_x" if cell == "rnn" else "W_r" if cell == "gru" else "W_f"].shape[0]))
+            fwd, _ = masked_forward(xs, lengths, (zeros, zeros) if cell == "lstm" else zeros, params_fwd, cell)
+            bwd, _ = masked_forward(flipped, lengths, (zeros, zeros) if cell == "lstm" else zeros, params_bwd, cell)
+            back = np.zeros_like(bwd)
+            for n, L in enumerate(lengths):
+                back[:L, n] = bwd[:L, n][::-1]
+            return np.concatenate([fwd, back], axis=-1)
+    ''',
+    "conventions.py": '''
+        import numpy as np
+
+        def gru_from_keep_gate(params):
+            return {k: (-v if k in ("W_z", "U_z", "b_z") else v.copy()) for k, v in params.items()}
+
+        def rnn_from_torch(weight_ih, weight_hh, bias_ih, bias_hh):
+            return {"W_x": weight_ih.copy(), "W_h": weight_hh.copy(), "b": bias_ih + bias_hh}
+
+        def lstm_from_torch(weight_ih, weight_hh, bias_ih, bias_hh):
+            out = {}
+            blocks = zip(np.split(weight_ih, 4), np.split(weight_hh, 4), np.split(bias_ih + bias_hh, 4))
+            for gate, (w, u, b) in zip("ifco", blocks):   # PyTorch: i, f, g (= c~), o
+                out["W_" + gate], out["U_" + gate], out["b_" + gate] = w.copy(), u.copy(), b
+            return out
     ''',
 }
 

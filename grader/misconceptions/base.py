@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 # Contract functions built on one cell type, or on any layer loop.
-LAYER_USERS = ("stacked_forward", "bidirectional_forward", "deep_bidirectional_forward")
+LAYER_USERS = ("stacked_forward", "bidirectional_forward", "deep_bidirectional_forward",
+               "masked_forward", "masked_bidirectional_forward")
 # The gradients of a cell are computed from its forward values, so a wrong forward spreads there too.
 FLOW_FUNCTIONS = ("state_jacobian", "gradient_norms")
 RNN_USERS = ("rnn_cell", "rnn_forward", *LAYER_USERS, "rnn_cell_backward", "rnn_backward", *FLOW_FUNCTIONS)

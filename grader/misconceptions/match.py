@@ -115,7 +115,7 @@ def _cached_run(misconception: Misconception, item: Prepared, digest: str) -> li
         cached = _RUNS.get(key)
     if cached is None:
         cached = [run_variant(misconception, item.check.exercise, item.check.function, item.cases,
-                                 lazy_values=True), None]
+                              lazy_values=True, return_arguments=item.check.judges_arguments), None]
         with _RUNS_LOCK:
             _RUNS[key] = cached
             while len(_RUNS) > MAX_CACHED_RUNS:
@@ -160,7 +160,7 @@ def _traced_reference_run(item: Prepared) -> tuple[VariantRun, frozenset]:
 
     run = VariantRun([], [], decoded=False)
     for args in item.cases:
-        outcome, raw = _call(traced, args, lazy_values=True)
+        outcome, raw = _call(traced, args, lazy_values=True, return_arguments=item.check.judges_arguments)
         run.outcomes.append(outcome)
         run.raw.append(raw)
     return run, frozenset(called)

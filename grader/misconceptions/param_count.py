@@ -189,3 +189,29 @@ register(
                  "bidirectional)",
         fix="count layer 1 with P(d, h) and every later layer with P(h, h) (P(2h, h) per cell when bidirectional)"),
 )
+
+
+def torch_count_one_bias(cell, d, h):
+    _check_cell(cell)
+    return _PER_CELL[cell](d, h)
+
+
+def torch_count_two_biases_per_cell(cell, d, h):
+    _check_cell(cell)
+    return _PER_CELL[cell](d, h) + h
+
+
+register(
+    Misconception(
+        "torch_bias_counted_once", "param_count", {"param_count.torch_param_count": torch_count_one_bias},
+        ("torch_param_count",),
+        mixup="the course's count, one bias vector per affine map (PyTorch's bias_hh left out)",
+        equation="hd + h² + 2h per affine map in PyTorch: weight_ih, weight_hh, bias_ih and bias_hh",
+        fix="PyTorch keeps b_ih and b_hh apart although only their sum matters, so every map has 2h biases"),
+    Misconception(
+        "torch_second_bias_once_per_cell", "param_count",
+        {"param_count.torch_param_count": torch_count_two_biases_per_cell}, ("torch_param_count",),
+        mixup="one extra bias vector for the whole cell: the course's count + h",
+        equation="1, 3 or 4 × (hd + h² + 2h)",
+        fix="every affine map (each gate and the candidate) has its own b_ih and b_hh"),
+)

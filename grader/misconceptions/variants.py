@@ -130,26 +130,32 @@ class VariantRun:
 
 
 def run_variant(misconception: Misconception, exercise: str, function: str, cases: list[tuple], *,
-                lazy_values: bool = False) -> VariantRun:
+                lazy_values: bool = False, return_arguments: bool = False) -> VariantRun:
     """The variant on ``cases``. With ``lazy_values`` the ok outcomes carry no value until
-    ``decode_values`` (a caller that compares ``raw`` and the errors first may never need them)."""
+    ``decode_values`` (a caller that compares ``raw`` and the errors first may never need them);
+    with ``return_arguments`` a call's value is its arguments as the function left them."""
     call = getattr(variant_modules(misconception)[exercise], function)
     run = VariantRun([], [], decoded=not lazy_values)
     for args in cases:
-        outcome, raw = _call(call, args, lazy_values=lazy_values)
+        outcome, raw = _call(call, args, lazy_values=lazy_values, return_arguments=return_arguments)
         run.outcomes.append(outcome)
         run.raw.append(raw)
     return run
 
 
-def _call(function: Callable, args: tuple, *, lazy_values: bool = False) -> tuple[Outcome, Any]:
-    """Call as the sandbox child does: private copies of the inputs, NumPy FP problems recorded."""
+def _call(function: Callable, args: tuple, *, lazy_values: bool = False,
+          return_arguments: bool = False) -> tuple[Outcome, Any]:
+    """Call as the sandbox child does: private copies of the inputs, NumPy FP problems recorded;
+    with ``return_arguments`` the value is those copies as the function left them."""
     fp_errors: list[str] = []
     try:
         with np.errstate(all="call"):
             previous = np.seterrcall(lambda kind, flag: fp_errors.append(kind))
             try:
-                value = function(*fresh_copy(args))
+                copies = fresh_copy(args)
+                value = function(*copies)
+                if return_arguments:
+                    value = list(copies)
             finally:
                 np.seterrcall(previous)
     except Exception as exc:  # noqa: BLE001 - a variant may fail as a learner's code does

@@ -42,11 +42,15 @@ MAX_SUBMISSION_FILE_BYTES = 1024 * 1024
 
 @dataclass
 class Call:
-    """One function call to make in the sandbox: ``exercises.<module>.<function>(*args)``."""
+    """One function call to make in the sandbox: ``exercises.<module>.<function>(*args)``.
+
+    ``return_arguments``: the child sends back the arguments as the function left them (a list),
+    instead of the value it returned."""
 
     module: str
     function: str
     args: tuple
+    return_arguments: bool = False
 
 
 @dataclass
@@ -327,7 +331,7 @@ class CallsEncoding:
 
     def encode(self, calls: list[Call]) -> tuple[bytes, bool]:
         """``(message, repeated)``: the calls as one wire message, and whether it is the last one again."""
-        key = tuple((c.module, c.function, id(c.args)) for c in calls)
+        key = tuple((c.module, c.function, id(c.args), c.return_arguments) for c in calls)
         if key == self._key:
             return self._message, True
         self._message = wire.encode(_encodable(calls))
@@ -336,7 +340,8 @@ class CallsEncoding:
 
 
 def _encodable(calls: list[Call]) -> list[dict]:
-    return [{"module": c.module, "function": c.function, "args": list(c.args)} for c in calls]
+    return [{"module": c.module, "function": c.function, "args": list(c.args),
+             **({"return_arguments": True} if c.return_arguments else {})} for c in calls]
 
 
 def _report(reply: dict) -> RunReport:

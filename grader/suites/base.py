@@ -39,6 +39,9 @@ class Check:
     ``axes`` names the axes of array outputs (``"t"`` marks a time axis, ``"dir"`` a last axis of
     size 2H holding the forward then the backward state, ``"input"`` an axis of size d, ``"k"`` the
     axis of ``gradient_norms``) so a mismatch can be located.
+    ``judges_arguments``: the check judges the call's arguments as the function left them (which
+    must equal the arguments as drawn: a function may not modify its caller's arrays), not the
+    value it returns.
     """
 
     exercise: str
@@ -54,6 +57,7 @@ class Check:
     forbid_fp_warnings: bool = False
     hint: str = ""
     chart: str = ""  # "log_norms": the result carries reference and learner curves for a report chart
+    judges_arguments: bool = False
 
     @property
     def check_id(self) -> str:

@@ -12,6 +12,8 @@ CELL_HINTS = {
     "gru_param_count": "A GRU has three affine maps (r, z and h~), each hd + h² + h: 3(hd + h² + h).",
     "lstm_param_count": "An LSTM has four affine maps (f, i, c~ and o), each hd + h² + h: 4(hd + h² + h).",
 }
+TORCH_HINT = ("PyTorch gives every affine map two bias vectors, b_ih and b_hh: hd + h² + 2h per map, "
+              "times 1 (nn.RNN), 3 (nn.GRU) or 4 (nn.LSTM).")
 STACKED_HINT = ("Sum over layers: layer 1 reads d inputs, layer ℓ ≥ 2 reads h (2h when bidirectional, "
                 "because the layer below outputs [→h; ←h]); a bidirectional layer has two cells.")
 
@@ -54,4 +56,23 @@ register(
           _stacked_symbolic("lstm", 3, True), kind="symbolic", hint=STACKED_HINT),
     Check("param_count", "stacked_param_count", "formula for two causal GRU layers", 1,
           _stacked_symbolic("gru", 2, False), kind="symbolic", hint=STACKED_HINT),
+)
+
+
+def _torch_pairs(rng):
+    return [(cell, int(rng.integers(1, 300)), int(rng.integers(1, 300))) for cell in ("rnn", "gru", "lstm")
+            for _ in range(2)]
+
+
+def _torch_symbolic(cell: str):
+    def make(rng):
+        return [(cell, D, H), *[(cell, d, h) for d, h in GRID]]
+    return make
+
+
+register(
+    Check("param_count", "torch_param_count", "exact counts of nn.RNN, nn.GRU and nn.LSTM", 1, _torch_pairs,
+          visibility="public", kind="count", hint=TORCH_HINT),
+    *[Check("param_count", "torch_param_count", f"the formula in d and h for {cell!r}", 1, _torch_symbolic(cell),
+            kind="symbolic", hint=TORCH_HINT) for cell in ("rnn", "gru", "lstm")],
 )

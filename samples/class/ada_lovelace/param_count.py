@@ -19,3 +19,10 @@ def stacked_param_count(cell, d, h, num_layers, bidirectional=False):
     for _ in range(num_layers - 1):
         total = total + dirs * counters[cell](dirs * h, h)
     return total
+
+
+def torch_param_count(cell, d, h):
+    maps = {"rnn": 1, "gru": 3, "lstm": 4}
+    if cell not in maps:
+        raise ValueError(f"cell must be one of 'rnn', 'gru', 'lstm', not {cell!r}")
+    return maps[cell] * h * (d + h + 2)  # torch keeps bias_ih and bias_hh apart

@@ -51,3 +51,16 @@ def stacked_param_count(cell, d, h, num_layers, bidirectional=False):
     raise NotImplementedError(
         "stacked_param_count is not implemented yet: replace this line with your code"
     )
+
+
+def torch_param_count(cell, d, h):
+    """Return what PyTorch reports for one layer: ``sum(p.numel() for p in nn.GRU(d, h).parameters())``.
+
+    cell: "rnn", "gru" or "lstm" (nn.RNN, nn.GRU, nn.LSTM); any other value must raise ValueError.
+    d, h: input size and hidden size (numbers or SymPy symbols)
+    PyTorch gives every affine map TWO bias vectors, b_ih and b_hh, where the course has one.
+    Hint: per affine map that is hd + h² + 2h; a GRU has three maps, an LSTM four.
+    """
+    raise NotImplementedError(
+        "torch_param_count is not implemented yet: replace this line with your code"
+    )

@@ -20,3 +20,8 @@ def stacked_param_count(cell, d, h, num_layers, bidirectional=False):
         n_in = d if layer == 0 else n_dir * h
         total += n_dir * per[cell](n_in, h)
     return total
+
+
+def torch_param_count(cell, d, h):
+    per_map = h * d + h * h + 2 * h
+    return {"rnn": 1, "gru": 3, "lstm": 4}[cell] * per_map
