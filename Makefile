@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test verify clean bench
+.PHONY: demo test test-torch verify clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ demo: $(STAMP)
 	@echo "Open the reports: demo-results/index.html (class summary), demo-results/dashboard.html and demo-results/<learner>/report.html"
 
 test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# The same tests plus the live PyTorch comparisons (installs the CPU build torch==2.13.0, ~750 MB).
+test-torch: $(STAMP)
+	$(BIN)/pip install -q -e '.[test,torch]'
 	$(BIN)/python -m pytest
 
 verify: $(STAMP)

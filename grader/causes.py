@@ -31,6 +31,8 @@ PREREQUISITES: dict[str, tuple[str, ...]] = {
     "deep_bidirectional_forward": ("bidirectional_forward",),
 }
 CELL_FUNCTION = {"rnn": "rnn_cell", "gru": "gru_cell", "lstm": "lstm_cell"}
+LAYERS_OF_CELLS = ("stacked_forward", "bidirectional_forward", "deep_bidirectional_forward", "masked_forward",
+                   "masked_bidirectional_forward")  # built on the cell named by their ``cell`` argument
 ORDER = {function: k for k, function in enumerate(EXERCISE_OF)}
 
 
@@ -45,7 +47,7 @@ class Checked:
 def prerequisites(function: str, cell: str | None = None) -> list[str]:
     """Every function ``function`` builds on, nearest first (a stack's cell comes from ``cell``)."""
     direct = list(PREREQUISITES.get(function, ()))
-    if function in ("stacked_forward", "bidirectional_forward", "deep_bidirectional_forward") and cell in CELL_FUNCTION:
+    if function in LAYERS_OF_CELLS and cell in CELL_FUNCTION:
         direct.append(CELL_FUNCTION[cell])
     found: list[str] = []
     for name in direct:

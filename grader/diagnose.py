@@ -20,6 +20,7 @@ from typing import Any, Callable, Collection, Sequence
 
 import numpy as np
 
+from grader import masked_localise
 from grader.causes import CELL_FUNCTION, EXERCISE_OF
 from grader.explain import LAYERED, Planned, _cell_of, explain
 from grader.judge import Prepared, judge
@@ -180,6 +181,8 @@ def _draw_probes(item: Prepared) -> list[tuple[str, str, tuple, Any]]:
     """The learner's sigmoid under a gate; the gate pieces of a cell on fresh inputs; the cell's first
     step under a sequence, stack or bidirectional layer; and the first 1, 2, … layers of a stack."""
     check, args = item.check, item.cases[0]
+    if check.function in masked_localise.FUNCTIONS:
+        return masked_localise.draw_probes(item)
     rng = check.rng(item.seed + 1_000_003)  # fresh gate values, unrelated to the check's own draw
     planned = [*([SIGMOID_PROBE] if check.function in GATED else []), *PIECES.get(check.function, [])]
     probes = []

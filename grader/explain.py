@@ -27,6 +27,7 @@ from typing import Any, Collection, Protocol, Sequence
 
 import numpy as np
 
+from grader import masked_localise
 from grader.causes import CELL_FUNCTION, EXERCISE_OF, Checked, explain_roots
 from grader.compare import compare_array, error_over_time
 from grader.judge import Prepared, fp_warnings, judge
@@ -121,6 +122,8 @@ def _plan(item: Prepared, learner: list[Outcome], source: Source) -> list[Probe]
     probes = [Probe(item, *planned) for planned in source.planned(item)]
     if check.function in LAYERED and not (len(args[1]) > 1 and learner and learner[0].ok):
         probes = [p for p in probes if p.function != check.function]  # no layer runs: nothing to compare
+    if check.function in masked_localise.FUNCTIONS and not (learner and learner[0].ok):
+        return []  # the reruns are compared with the learner's own output
     return probes
 
 
@@ -208,6 +211,8 @@ def _explain(item: Prepared, learner: list[Outcome], result: CheckResult, probes
     elif item.check.function in LAYERED and len(item.cases[0][1]) > 1 and learner and learner[0].ok:
         layer_runs = [(p, o) for p, o in probes if p.function == item.check.function]
         lines.append(_layers_text(item, learner[0], layer_runs, result))
+    elif item.check.function in masked_localise.FUNCTIONS and learner and learner[0].ok:
+        lines.append(masked_localise.explain(item, learner[0], probes, result))
     found = source.find(item, learner, named, exclude, passing)
     if found is not None:
         cause_id, message, hint = found

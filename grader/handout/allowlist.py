@@ -25,6 +25,7 @@ SHIPPED = (
     "grader/reference.py",      # imports solutions lazily; a handout never calls it
     "grader/fixtures.py",
     "grader/explain.py",        # explains failures from the evidence the fixtures store (no references)
+    "grader/masked_localise.py",  # the padded-batch part of that explanation
     "grader/causes.py",
     "grader/files.py",
     "grader/local_check.py",
