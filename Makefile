@@ -20,7 +20,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# The same tests plus the live PyTorch comparisons (installs the CPU build torch==2.13.0, ~750 MB).
+# The same tests plus the live PyTorch comparisons (installs the CPU build torch==2.13.0, ~900 MB).
 test-torch: $(STAMP)
 	$(BIN)/pip install -q -e '.[test,torch]'
 	$(BIN)/python -m pytest
