@@ -486,7 +486,7 @@ def test_cli_submit_packs_and_prints_hashes_and_missing(tmp_path, monkeypatch):
     out = result.output
     assert "submission-ada.zip" in out
     assert hashlib.sha256(GATES).hexdigest() in out and hashlib.sha256(GRU).hexdigest() in out
-    assert f"Missing ({len(EXERCISE_FILES) - 2}" in out and "lstm.py" in out and "param_count.py" in out
+    assert f"Missing ({len(EXERCISE_FILES) - 2}" in out and "lstm.py" in out and "param_count.py" in out and "masked.py" in out
     (tmp_path / "dest").mkdir()
     sub = extract_submission(archive, tmp_path / "dest")
     assert (sub.path / "gates.py").read_bytes() == GATES
