@@ -23,6 +23,9 @@ REQUIRED = {
     "backward_not_reversed", "concat_order_swapped", "sum_directions", "backward_from_forward_state",
     "feed_x_to_every_layer", "carry_state_across_layers", "bias_counted_once", "forget_h_squared",
     "bidirectional_input_h", "naive_sigmoid_overflow",
+    "backward_starts_at_padding", "padding_outputs_not_zeroed", "finals_at_last_step", "mask_inputs_not_state",
+    "keep_gate_not_negated", "torch_gate_order_ifog", "torch_biases_not_summed", "convert_in_place",
+    "torch_bias_counted_once",
 }
 
 
