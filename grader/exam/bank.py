@@ -1229,6 +1229,50 @@ _count_question("count-stacked", "Parameters of a stacked recurrent network",
 _count_question("count-bidirectional", "Parameters of a bidirectional recurrent network",
                 lambda rng: (rng.choice(["gru", "lstm"]), rng.choice([1, 2]), True))
 
+_TORCH_MODULES = {"rnn": "nn.RNN", "gru": "nn.GRU", "lstm": "nn.LSTM"}
+
+
+def _torch_count(rng: random.Random) -> Variant:
+    """PyTorch's count of one layer against the course's: the second bias vector of every affine map."""
+    from grader.misconceptions.param_count import CELL_NAMES, MAPS
+    from solutions.param_count import stacked_param_count, torch_param_count
+
+    cell = rng.choice(["rnn", "gru", "lstm"])
+    d = rng.choice([3, 5, 8, 10, 12, 16, 20, 26, 32, 50, 64, 100])
+    h = rng.choice([4, 6, 8, 10, 16, 20, 32, 64, 128])
+    value, course, g = torch_param_count(cell, d, h), stacked_param_count(cell, d, h, 1), MAPS[cell]
+    module = _TORCH_MODULES[cell]
+    course_per = f"{g}(hd + h² + h)" if g > 1 else "hd + h² + h"
+    miscons = [_miscon(float(course), f"That is the course's count, {course_per}, with one bias vector per affine "
+                       "map. PyTorch keeps two, bias_ih and bias_hh, so every map has 2h biases.",
+                       "torch_bias_counted_once")]
+    if g > 1:
+        miscons.append(_miscon(float(course + h), f"One extra bias vector for the whole layer: each of the {g} affine "
+                               "maps (every gate and the candidate) has its own bias_ih and bias_hh.",
+                               "torch_second_bias_once_per_cell"))
+    for other in MAPS:
+        if other != cell:
+            miscons.append(_miscon(float(torch_param_count(other, d, h)),
+                                   f"That is {_TORCH_MODULES[other]}'s count; {module} has {g} affine "
+                                   f"map{'s' if g > 1 else ''}.", f"torch_counted_as_{other}"))
+    per = f"{g}(hd + h² + 2h)" if g > 1 else "hd + h² + 2h"
+    return Variant(
+        qid="count-torch", topic="params", kind="numeric",
+        prompt=f"In PyTorch, layer = torch.{module}(input_size={d}, hidden_size={h}) (one layer, one direction). "
+               "What does sum(p.numel() for p in layer.parameters()) print? PyTorch stores weight_ih, weight_hh, "
+               "bias_ih and bias_hh for every affine map.",
+        answer=float(value), tolerance=0.0, answer_format=COUNT_FORMAT,
+        misconceptions=miscons,
+        hint="The course counts hd + h² + h per affine map; PyTorch adds a second bias vector to each map.",
+        explanation=f"PyTorch reports {int(value)} = {per}: the course's {int(course)} plus "
+                    f"{f'{g}h' if g > 1 else 'h'} = {g * h} for the "
+                    "second bias vector of each affine map. Only b_ih + b_hh enters the computation, so the "
+                    "layer computes nothing the course's cell cannot: loading it sums the two biases.",
+    )
+
+
+numeric("count-torch", "params", "PyTorch's parameter count against the course's", _torch_count)
+
 def _formula_question(qid: str, title: str, choose: Callable[[random.Random], tuple[str, object, bool]],
                       symbols: tuple[str, ...]) -> None:
     def build(rng: random.Random) -> Variant:
