@@ -13,6 +13,7 @@ import nbformat
 from click.testing import CliRunner
 
 from grader.batch import BatchOptions, run_batch
+from grader.catalog import EXERCISES
 from grader.cli import main
 from grader.handout.notebook import handout_notebook
 from grader.suites import select_checks
@@ -69,8 +70,7 @@ def test_a_notebook_whose_cell_is_wrong_loses_exactly_those_points(tmp_path):
 def test_gradescope_grades_an_uploaded_notebook(tmp_path):
     upload = tmp_path / "submission"
     upload.mkdir()
-    every = {m: solved_cell(REPO, m) for m in ("gates", "vanilla", "gru", "lstm", "sequence", "stacked",
-                                               "bidirectional", "param_count")}
+    every = {m: solved_cell(REPO, m) for m in EXERCISES}
     nbformat.write(notebook_with(every), str(upload / "homework.ipynb"))
     results = tmp_path / "results.json"
     outcome = CliRunner().invoke(main, ["gradescope", "--submission", str(upload), "--results", str(results),
