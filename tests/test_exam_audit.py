@@ -99,6 +99,14 @@ def independent_mistakes(v) -> tuple[float, list[float]]:
         h = int(re.search(r"hidden size h = (\d+)", v.prompt).group(1))
         d = int(re.search(r"size d = (\d+)", v.prompt).group(1))
         return 2 * h, [h, d]
+    if q == "count-torch":  # PyTorch's count: two bias vectors per affine map
+        m = re.search(r"torch\.nn\.(RNN|GRU|LSTM)\(input_size=(\d+), hidden_size=(\d+)\)", v.prompt)
+        cell, d, h = m.group(1).lower(), int(m.group(2)), int(m.group(3))
+        torch_count = lambda c: param_count(c, d, h, 1, False, per_map=lambda n, h: h * n + h * h + 2 * h)  # noqa: E731
+        wrong = [param_count(cell, d, h, 1, False)]                                  # the course's count
+        if cell != "rnn":
+            wrong.append(param_count(cell, d, h, 1, False) + h)                      # one extra bias per cell
+        return torch_count(cell), wrong + [torch_count(c) for c in ("rnn", "gru", "lstm") if c != cell]
     cell, d, h, layers, bidir = count_setup(v)
     key = param_count(cell, d, h, layers, bidir)
     wrong = [param_count(cell, d, h, layers, bidir, per_map=lambda n, h: h * n + h * h),       # no bias
