@@ -28,7 +28,8 @@ MAX_LINES = 3
 
 
 def _real(lengths: np.ndarray, steps: int) -> np.ndarray:
-    return np.arange(steps)[:, None] < lengths[None, :]
+    """``(T, N)``: True at the real steps of each sequence."""
+    return np.less.outer(np.arange(steps), lengths)
 
 
 def draw_probes(item) -> list[tuple[str, str, tuple, Any]]:
