@@ -24,7 +24,8 @@ from grader.suites import select_checks
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = "grader/public_fixtures"
-GENERATED = {"README.md", "pyproject.toml", "requirements.txt", "exercises.ipynb", ".handout-files.json"}
+GENERATED = {"README.md", "pyproject.toml", "requirements.txt", "exercises.ipynb", ".handout-files.json",
+             "grader/exam/practice_quiz.json"}
 SUITE_INFRASTRUCTURE = {"__init__.py", "base.py"}
 SEED = 20240501
 
@@ -119,8 +120,11 @@ def test_only_infrastructure_of_the_suites_ships(handout):
     assert {p.name for p in (handout / "grader/suites").iterdir()} - {"__pycache__"} == SUITE_INFRASTRUCTURE
     for name in ("batch.py", "verify.py", "diagnose.py"):
         assert not (handout / "grader" / name).exists()
-    for package in ("misconceptions", "exam", "handout", "gradebook"):
+    for package in ("misconceptions", "handout", "gradebook"):
         assert not (handout / "grader" / package).exists()
+    shipped_exam = {p.name for p in (handout / "grader/exam").iterdir()} - {"__pycache__"}
+    assert shipped_exam == {"__init__.py", "quiz.py", "practice.py", "practice_quiz.json", "scoring.py",
+                            "sheet.py", "variant.py"}  # the practice quiz, never the bank or the keys' code
 
 
 def test_every_file_is_allow_listed_or_generated(handout):

@@ -62,8 +62,46 @@ def test_the_interpreter_sees_the_handout_and_no_references(python, handout):
 def test_only_the_learner_commands_exist(python, handout):
     shown = grade(python, handout, "--help")
     assert shown.returncode == 0, shown.stderr
-    assert all(name in shown.stdout for name in ("check", "submit", "doctor"))
-    assert not any(f"  {name} " in shown.stdout for name in ("batch", "verify", "handout", "exam", "quiz", "gradescope"))
+    assert all(name in shown.stdout for name in ("check", "submit", "doctor", "quiz"))
+    assert not any(f"  {name} " in shown.stdout for name in ("batch", "verify", "handout", "exam", "gradescope"))
+
+
+def test_the_practice_quiz_runs_on_conceptual_questions_without_the_bank(python, handout):
+    assert not (handout / "grader/exam/bank.py").exists() and not (handout / "grader/exam/grading.py").exists()
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(handout), "LC_ALL": "C.UTF-8"}
+    done = subprocess.run([str(python), "-I", "-m", "grader.cli", "quiz", "-n", "4", "--seed", "9"], cwd=handout,
+                          env=env, input="s\nA\ntrue\nq\n", capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Question 1/4" in out and "Skipped. The answer is" in out and "You answered" in out
+    assert "· numeric" not in out and "· formula" not in out
+    topics = grade(python, handout, "quiz", "--list-topics")
+    from grader.exam.bank import TOPICS
+    assert topics.returncode == 0 and all(key in topics.stdout for key in TOPICS)
+
+
+def test_practice_questions_are_the_banks_and_score_as_on_an_exam(handout):
+    from grader.exam.bank import BANK
+    from grader.exam.practice import load_practice
+    from grader.exam.scoring import score_answer
+    from grader.exam.variant import derived_rng
+
+    topics, variants = load_practice(handout / "grader/exam/practice_quiz.json")
+    assert variants and {v.kind for v in variants} <= {"single", "multi", "tf"}
+    conceptual = [q for q in BANK.values() if q.kind in ("single", "multi", "tf")]
+    assert len(variants) == len(conceptual)
+    for variant in variants:
+        assert variant.to_dict() == BANK[variant.qid].variant(derived_rng("practice", variant.qid)).to_dict()
+        right = ",".join(variant.answer) if variant.kind == "multi" else str(variant.answer)
+        assert score_answer(variant, right).status == "passed"
+        assert score_answer(variant, "" if variant.kind != "tf" else str(not variant.answer)).status == "failed"
+
+
+def test_a_handout_without_the_quiz_says_so(tmp_path):
+    bare = build_handout(tmp_path / "bare", seed=2, quiz=False).out
+    python = isolated_interpreter(tmp_path / "env", bare)
+    done = grade(python, bare, "quiz")
+    assert done.returncode == 1 and "built with --no-quiz" in done.stderr
 
 
 def test_stubs_fail_every_public_check_with_not_implemented(python, handout):

@@ -8,7 +8,15 @@ import secrets
 
 import click
 
-from ..exam.bank import TOPICS
+from ..exam.practice import PracticeError
+from ..exam.quiz import quiz_topics
+
+try:
+    TOPICS = quiz_topics()
+except PracticeError as exc:  # a handout built without the practice quiz
+    TOPICS, NO_QUIZ = {}, str(exc)
+else:
+    NO_QUIZ = ""
 
 
 @click.command(name="quiz")
@@ -21,6 +29,8 @@ def quiz(topic: str | None, count: int, seed: int | None, list_topics: bool) -> 
     """Practise with immediate feedback and hints. TOPIC narrows the questions to one exam-focus point."""
     from ..exam.quiz import QuitQuiz, pick_questions, run_quiz
 
+    if NO_QUIZ:
+        raise click.ClickException(NO_QUIZ)
     if list_topics:
         for key, text in TOPICS.items():
             click.echo(f"{key:<14} {text}")

@@ -1,16 +1,20 @@
 """Interactive practice: one question at a time, immediate feedback, a hint on request or after a miss.
 
 The loop is written against two callables (``ask`` for input, ``say`` for output) so the terminal
-command and the tests drive it the same way.
+command and the tests drive it the same way. Questions come from the bank where it is installed
+(the instructor's grader) and from the handout's practice file otherwise (``.practice``); either
+way an answer is scored by the same ``score_answer`` as on an exam sheet.
 """
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
-from .bank import BANK, TOPICS
-from .grading import score_answer
+from .practice import load_practice
+from .scoring import score_answer
 from .variant import KIND_LABELS, Variant, derived_rng
 
 HELP = "Type your answer; '?' shows a hint, 's' skips, 'q' quits."
@@ -41,16 +45,35 @@ def _available(q) -> bool:
     return True
 
 
+BANK_MODULE = "grader.exam.bank"  # imported by name: a learner handout does not ship it
+
+
+def _bank_installed() -> bool:
+    return importlib.util.find_spec(BANK_MODULE) is not None
+
+
+@lru_cache(maxsize=1)
+def quiz_topics() -> dict[str, str]:
+    """The topics to choose from: the bank's, or the practice file's in a handout."""
+    if _bank_installed():
+        return dict(importlib.import_module(BANK_MODULE).TOPICS)
+    return load_practice()[0]
+
+
 def pick_questions(topic: str | None, count: int, seed: int) -> list[Variant]:
-    pool = [q for q in BANK.values() if (topic is None or q.topic == topic) and _available(q)]
+    """``count`` questions (fewer if the pool is smaller) of ``topic`` (all when None), fixed by ``seed``."""
     rng = derived_rng("quiz", seed, topic or "all")
-    chosen = rng.sample(pool, min(count, len(pool)))
-    return [q.variant(derived_rng("quiz-variant", seed, q.qid)) for q in chosen]
+    if _bank_installed():
+        pool = [q for q in importlib.import_module(BANK_MODULE).BANK.values() if (topic is None or q.topic == topic) and _available(q)]
+        chosen = rng.sample(pool, min(count, len(pool)))
+        return [q.variant(derived_rng("quiz-variant", seed, q.qid)) for q in chosen]
+    pool = [v for v in load_practice()[1] if topic is None or v.topic == topic]
+    return rng.sample(pool, min(count, len(pool)))
 
 
 def show(v: Variant, n: int, total: int, say: Callable[[str], None]) -> None:
     say("")
-    say(f"Question {n}/{total} · {TOPICS[v.topic]} · {KIND_LABELS[v.kind]}")
+    say(f"Question {n}/{total} · {quiz_topics().get(v.topic, v.topic)} · {KIND_LABELS[v.kind]}")
     say(v.prompt)
     for label, value in v.given:
         say(f"    {label:<10} = {value}")

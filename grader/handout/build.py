@@ -38,7 +38,7 @@ from grader.suites import select_checks
 REPO_ROOT = Path(grader.__file__).resolve().parents[1]
 FIXTURE_DIR = str(DEFAULT_DIR.relative_to(REPO_ROOT))  # grader/public_fixtures
 README_TEMPLATE = Path(__file__).with_name("learner_readme.md")
-DEPENDENCIES = ("numpy", "click", "jinja2", "sympy", "pyseccomp",  # what the shipped modules import
+DEPENDENCIES = ("numpy", "click", "jinja2", "sympy", "pyseccomp", "pyyaml",  # what the shipped modules import
                 "nbformat", "ipykernel")  # the notebook: reading it, and a kernel to run it in
 FILE_LIST = ".handout-files.json"  # relative path -> SHA-256 of every file the handout wrote
 CACHES = ("__pycache__", ".pytest_cache", ".ipynb_checkpoints")
@@ -60,8 +60,10 @@ class HandoutSummary:
     learner_files: tuple[str, ...] = ()  # the files there that the handout had not written as they are
 
 
-def build_handout(out: Path, *, seed: int | None = None, repo: Path = REPO_ROOT, force: bool = False) -> HandoutSummary:
-    """Write the learner handout to ``out``; ``seed`` fixes the public inputs (default: a fresh one)."""
+def build_handout(out: Path, *, seed: int | None = None, repo: Path = REPO_ROOT, force: bool = False,
+                  quiz: bool = True) -> HandoutSummary:
+    """Write the learner handout to ``out``; ``seed`` fixes the public inputs (default: a fresh one).
+    ``quiz``: include the practice quiz (the bank's conceptual questions, with their answers)."""
     out = Path(out).resolve()
     _check_target(out, force)
     try:
@@ -83,6 +85,8 @@ def build_handout(out: Path, *, seed: int | None = None, repo: Path = REPO_ROOT,
 
         write_fixtures([prepare(check, seed) for check in checks], staging / FIXTURE_DIR, diagnosis=stored_diagnosis)
         write_notebook(repo, staging)
+        if quiz:
+            _write_practice_quiz(staging)
         (staging / "README.md").write_text(learner_readme(), encoding="utf-8")
         dependencies = _dependencies(repo)
         (staging / "pyproject.toml").write_text(pyproject(dependencies), encoding="utf-8")
@@ -95,6 +99,14 @@ def build_handout(out: Path, *, seed: int | None = None, repo: Path = REPO_ROOT,
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return HandoutSummary(out, files, [c.check_id for c in checks], seed, moved, work)
+
+
+def _write_practice_quiz(staging: Path) -> None:
+    """The conceptual questions for ``grade quiz`` in the handout (``grader.exam.practice``)."""
+    from grader.exam.bank import BANK, TOPICS
+    from grader.exam.practice import PRACTICE_FILE, write_practice
+
+    write_practice(staging / PRACTICE_FILE.relative_to(REPO_ROOT), list(BANK.values()), TOPICS)
 
 
 def _files(folder: Path):
