@@ -28,7 +28,7 @@ from grader import __version__
 from grader.judge import Prepared, judge
 from grader.model import CheckResult, SubmissionResult
 from grader.reference import expected_value, solutions_available
-from grader.sandbox.client import Call, ForkServer, RunCalls, SandboxFailure
+from grader.sandbox.client import Call, ForgedReport, ForkServer, RunCalls, SandboxFailure
 from grader.sandbox.confine import file_isolation_active
 from grader.sandbox.wire import SympyText
 from grader.suites import Check
@@ -94,6 +94,13 @@ def grade_submission(submission_dir: Path, learner: str, checks: list[Check], *,
                                 "those checks must be re-run.")
         result.exercise_notes = _diagnose(prepared, groups, result.checks, session.run) or {}
     _conceal_hidden_magnitudes(result.checks)
+    if session.forged:  # found in a follow-up batch: the first batch's outcomes cannot be trusted either
+        result.checks = [_grader_fault(p, ForgedReport(session.forged)) for p in prepared]
+        result.notes.append(f"The submission wrote reports of its own to the sandbox ({session.forged}); "
+                            "none of its checks could be graded.")
+    elif session.budget_used_up:
+        result.notes.append("The submission used up its time budget for all of its calls together: "
+                            "the checks it did not reach score 0.")
     _record_run_layers(result, layers, trusted_code)
     result.duration_s = round(time.perf_counter() - started, 4)
     return result

@@ -3,11 +3,14 @@ from __future__ import annotations
 
 import shutil
 import textwrap
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 from grader.sandbox.client import ForkServer
+from grader.sandbox.limits import Limits
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions"
@@ -17,6 +20,14 @@ STUBS = REPO / "exercises"
 @pytest.fixture(scope="module")
 def sandbox():
     with ForkServer() as server:
+        yield server
+
+
+@contextmanager
+def warm_fork_server(limits: Limits | None = None) -> Iterator[ForkServer]:
+    """A started fork-server whose layers are already probed (the first run pays no probe)."""
+    with ForkServer(limits) as server:
+        server.layers()
         yield server
 
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from grader.sandbox.client import Call, ForkServer
+from grader.sandbox.client import Call, ForgedReport, ForkServer
 from grader.sandbox.limits import Limits
 
 LIMITS = Limits(cpu_seconds=2, wall_seconds=1.0)
@@ -77,9 +77,10 @@ def test_a_crash_is_blamed_on_the_running_call_and_the_rest_still_run(tmp_path, 
     assert outcomes[1].kind == outcomes[3].kind == "crash" and "status 3" in outcomes[1].message
 
 
-def test_frames_forged_for_other_calls_are_not_taken(tmp_path, quick_sandbox):
-    """A call writing D and E frames for later (and earlier) calls to every descriptor changes no
-    other call's outcome, and forged layer reports end the child as before."""
+def test_frames_forged_for_other_calls_make_the_whole_run_untrusted(tmp_path, quick_sandbox):
+    """A call writing D and E frames for other calls (done, or not started) to every descriptor
+    is caught: the run raises ForgedReport with the reason, no outcome of it is taken, and the
+    same fork-server then runs the next learner's calls correctly."""
     folder = learner(tmp_path, """
         import json
         import os
@@ -108,10 +109,14 @@ def test_frames_forged_for_other_calls_are_not_taken(tmp_path, quick_sandbox):
     """)
     calls = [Call("gates", "honest", (0,)), Call("gates", "forge", (1,)), Call("gates", "honest", (2,)),
              Call("gates", "honest", (3,))]
-    outcomes = quick_sandbox.run(folder, calls).outcomes
-    assert outcomes[0].value == 1
-    assert outcomes[2].ok and outcomes[2].value == 3
-    assert outcomes[3].ok and outcomes[3].value == 4
+    server_pid = quick_sandbox._process.pid
+    with pytest.raises(ForgedReport, match="report for call 0 while call 1 was running"):
+        quick_sandbox.run(folder, calls)
+    (tmp_path / "next").mkdir()
+    honest = learner(tmp_path / "next", "def honest(x):\n    return x + 1\n")
+    outcomes = quick_sandbox.run(honest, [Call("gates", "honest", (n,)) for n in range(3)]).outcomes
+    assert [o.value for o in outcomes] == [1, 2, 3]
+    assert quick_sandbox._process.pid == server_pid
 
 
 WARM_UP_PROBE = """

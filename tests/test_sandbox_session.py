@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SOLUTIONS
+from conftest import REPO, SOLUTIONS, warm_fork_server
 from grader.engine import grade_submission
 from grader.sandbox.client import Call, ForkServer, SandboxFailure
 from grader.sandbox.limits import Limits
@@ -47,8 +47,7 @@ GATES = """
 
 @pytest.fixture(scope="module")
 def server():
-    with ForkServer(LIMITS) as started:
-        started.layers()
+    with warm_fork_server(LIMITS) as started:
         yield started
 
 
@@ -235,7 +234,7 @@ def test_a_malformed_follow_up_ends_the_session_and_its_child(folder, server):
     with server.session(folder, calls("pid")) as session:
         child = values(session.first)[0]
         with pytest.raises(SandboxFailure, match="malformed follow-up"):
-            server._exchange(wire.encode({"calls": [{"module": "gates"}]}), 1, in_session=True)
+            server._exchange(wire.encode({"calls": [{"module": "gates"}]}), 1)
         session._open = False  # the test went behind the session's back
     assert gone(child)
     assert values(server.run(folder, calls("double"))) == [2]

@@ -50,6 +50,9 @@ class CountingSession:
         self.counter.count(calls)
         return self.session.run(calls)
 
+    def __getattr__(self, name):  # what the engine asks a session once it ends (forged, budget_used_up)
+        return getattr(self.session, name)
+
 
 def grade(folder, sandbox, checks=SYMBOLIC):
     return grade_submission(folder, "learner", checks, sandbox=sandbox, seed=3, trusted_code=True)

@@ -9,6 +9,7 @@ class's), 130 after Ctrl-C (what was committed is kept; the class outputs show i
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import sys
@@ -26,6 +27,7 @@ from grader.gradebook import GradebookError
 from grader.intake import NotASubmissionsFolder, RosterError, read_roster
 from grader.names import shown
 from grader.pool import default_workers
+from grader.sandbox.limits import CPU_BUDGET_VARIABLE, WALL_BUDGET_VARIABLE
 from grader.suites import select_checks
 
 
@@ -68,12 +70,17 @@ class ClusterType(click.ParamType):
 @click.option("--cluster", type=ClusterType(), default=None,
               help="Grade on Dask distributed: local:N starts N worker processes here, tcp://HOST:PORT uses a "
                    "running scheduler (needs the [cluster] extra; see README). --workers/--pool then do not apply.")
+@click.option("--time-budget", "time_budget", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds of running time, and of CPU time, that all the calls of one submission may take "
+                   "together; the checks it does not reach score 0 (default: 30 s running, 20 s CPU).")
 @click.option("--quiet", is_flag=True, help="No progress bar; only the closing lines.")
 def batch(submissions: Path, out_dir: Path, seed: int | None, gradebook: Path | None, workers: int | None,
           pool: str, reports: str, inputs: str, exercises: tuple[str, ...], roster: Path | None, assignment: str,
-          cluster: str | None, quiet: bool) -> None:
+          cluster: str | None, time_budget: float | None, quiet: bool) -> None:
     """Grade every learner's folder or .zip in SUBMISSIONS (as made by `grade submit`, or an LMS's bulk download)."""
     console = Console(stderr=True, quiet=quiet)
+    if time_budget is not None:  # read by every worker's sandbox limits (grader.sandbox.limits)
+        os.environ[WALL_BUDGET_VARIABLE] = os.environ[CPU_BUDGET_VARIABLE] = repr(time_budget)
     try:
         mapping = read_roster(roster) if roster else None
     except RosterError as exc:

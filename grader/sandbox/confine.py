@@ -10,8 +10,8 @@ Order (each step needs the privileges the later ones drop):
 
 1. ``fds``        close every fd but 0, 1, 2 and ``keep_fds``
 2. ``namespaces`` unshare net, mount, ipc, pid; mounts made private
-3. ``hide``       overmount ``secret_paths`` (default: the whole repository) with empty read-only tmpfs,
-                  re-exposing the read-only runtime paths beneath (the venv)
+3. ``hide``       overmount ``secret_paths`` (default: the whole repository) and the host's /dev/shm
+                  with empty read-only tmpfs, re-exposing the read-only runtime paths beneath (the venv)
 4. ``tmpfs``      capped tmpfs over the work dir with a copy of the learner's files, owned by ``uid``
 5. ``rlimits``    CPU (hard = soft + 1), address space, file size, open files, processes, no core
 6. ``no_new_privs``
@@ -179,6 +179,7 @@ _DEFAULT_SENTINELS = [
     if not _exposed(s, _DEFAULT_READONLY, _DEFAULT_SECRETS)
 ]
 _BLOCKERS: dict[tuple, list[Path]] = {}
+_SHARED_MEMORY = [p for p in (Path("/dev/shm"),) if p.is_dir() and not p.is_symlink()]
 
 
 def _blockers_cached(paths: Sequence[Path]) -> list[Path]:
@@ -288,7 +289,8 @@ def confine(
     blockers = _blockers_cached(runtime) + blocking_dirs([*readonly_paths, work_dir]) if is_root else []
     ns = step("namespaces", namespaces.unshare_namespaces)
     if ns:
-        hidden = sorted({*secrets, *blockers}, key=lambda p: len(p.parts))
+        # the host's /dev/shm too: POSIX shared memory there is outside RLIMIT_AS and outlives the child
+        hidden = sorted({*secrets, *blockers, *_SHARED_MEMORY}, key=lambda p: len(p.parts))
         if step("hide", namespaces.hide_paths, hidden, keep_visible=[*readable, work_dir]):
             blockers = []
         step("tmpfs", namespaces.mount_private_workdir, work_dir, limits,

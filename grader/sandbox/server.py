@@ -48,6 +48,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import math
 import os
 import select
 import signal
@@ -67,28 +68,38 @@ make_symbol = child.make_symbol  # requests and a session's batches rebuild ``$s
 
 
 class ChildReader:
-    """Reads the frames of one child under a per-call wall-clock deadline and a byte budget."""
+    """Reads the frames of one child under a per-call wall-clock deadline, a byte budget and, when
+    given, the submission's ``Budget`` (checked at least every ``BUDGET_POLL_SECONDS``)."""
 
-    def __init__(self, fd: int, wall_seconds: float, max_bytes: int) -> None:
+    def __init__(self, fd: int, wall_seconds: float, max_bytes: int, budget: "Budget | None" = None,
+                 pid: int = 0) -> None:
         self.fd, self.wall, self.budget = fd, wall_seconds, max_bytes
         self.buffer = b""
         self.deadline = time.monotonic() + wall_seconds
+        self.submission_budget, self.pid = budget, pid
 
     def restart_clock(self) -> None:
         self.deadline = time.monotonic() + self.wall
 
     def next_frame(self) -> tuple[bytes, int, bytes] | str:
-        """Return ``(kind, index, payload)``, or ``"eof"``, ``"timeout"``, ``"oversize"``, ``"garbled"``."""
+        """Return ``(kind, index, payload)``, or ``"eof"``, ``"timeout"``, ``"oversize"``,
+        ``"garbled"`` or ``"budget"`` (the submission's time budget is used up)."""
         while True:
             frame = self._parse()
             if frame is not None:
                 return frame
-            remaining = self.deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = self.deadline - now
             if remaining <= 0:
                 return "timeout"
+            if self.submission_budget is not None:
+                left = self.submission_budget.left(self.pid)
+                if left <= 0:
+                    return "budget"
+                remaining = min(remaining, left, BUDGET_POLL_SECONDS)
             ready, _, _ = select.select([self.fd], [], [], remaining)
             if not ready:
-                return "timeout"
+                continue  # the deadline and the budget are checked again above
             chunk = os.read(self.fd, 1 << 16)
             if not chunk:
                 return "eof"
@@ -111,16 +122,89 @@ class ChildReader:
         return kind, index, body[_FRAME_HEAD.size:]
 
 
-def _kill(pid: int) -> None:
+def _kill(pid: int) -> float:
+    """SIGKILL a child and its process group, reap it, and return the CPU seconds it used."""
     for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
         try:
             target()
         except (ProcessLookupError, PermissionError):
             pass
     try:
-        os.waitpid(pid, 0)
+        return _cpu_of(os.wait4(pid, 0)[2])
     except ChildProcessError:
-        pass
+        return 0.0
+
+
+def _cpu_of(usage) -> float:
+    return usage.ru_utime + usage.ru_stime
+
+
+def _exited_within(pid: int, seconds: float) -> bool:
+    """Whether the child ``pid`` ends (becomes reapable) within ``seconds``; it is not reaped here."""
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # no pidfds here: poll
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if os.waitid(os.P_PID, pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+                return True
+            time.sleep(0.005)
+        return False
+    try:
+        return bool(select.select([fd], [], [], seconds)[0])
+    finally:
+        os.close(fd)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system, all threads) a live child has used so far, from /proc."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+BUDGET_POLL_SECONDS = 0.25  # how often a long call's CPU time is compared with the budget
+EXIT_GRACE_SECONDS = 1.0  # a child that closed its result pipe has this long to exit, then SIGKILL
+
+
+class Budget:
+    """A submission's time budget over all its calls, batches and children: wall-clock seconds
+    while its calls run (not while the grader judges between batches) and CPU seconds of its
+    children (``limits["submission_wall_seconds"]``, ``limits["submission_cpu_seconds"]``)."""
+
+    def __init__(self, limits: dict) -> None:
+        self.wall = float(limits.get("submission_wall_seconds", math.inf))
+        self.cpu = float(limits.get("submission_cpu_seconds", math.inf))
+        self.wall_spent = self.cpu_spent = 0.0
+        self.running_since: float | None = None
+        self.used_up = False
+
+    def start(self) -> None:
+        self.running_since = time.monotonic()
+
+    def stop(self) -> None:
+        if self.running_since is not None:
+            self.wall_spent += time.monotonic() - self.running_since
+            self.running_since = None
+
+    def reaped(self, cpu_seconds: float) -> None:
+        self.cpu_spent += cpu_seconds
+
+    def left(self, live_pid: int = 0) -> float:
+        """Seconds left of the tighter of the two budgets (a live child's CPU counted so far)."""
+        wall = self.wall - self.wall_spent
+        if self.running_since is not None:
+            wall -= time.monotonic() - self.running_since
+        cpu = self.cpu - self.cpu_spent - (_cpu_seconds(live_pid) if live_pid else 0.0)
+        return min(wall, cpu)
+
+    def describe(self) -> str:
+        return (f"{self.wall:g} s of running time and {self.cpu:g} s of CPU time for all of the "
+                "submission's calls together")
 
 
 def run_request(request: dict) -> dict:
@@ -170,29 +254,62 @@ class RequestRun:
         self.layers: dict[str, str] = {}
         self.child: _Child | None = None  # a session's child, waiting for calls
         self.forked = False
+        self.budget = Budget(self.limits)
+        self.forged = ""  # why the submission's frames cannot be trusted, once they cannot
 
     def batch(self, calls: list[dict], message: bytes = b"") -> dict:
         """Run ``calls`` (``message``: their wire encoding, for a waiting child) and return the reply.
 
         The first batch always forks a child (a run of no calls still reports the layers); a later
-        batch goes to the waiting child if there is one, else to a fresh child as after a crash."""
+        batch goes to the waiting child if there is one, else to a fresh child as after a crash.
+        Once the submission's budget is used up (or its frames were forged) no call runs any more:
+        each says why."""
         first = len(self.calls)
         self.calls.extend(calls)
         self.outcomes.extend([None] * len(calls))
         position = first
-        if self.child is not None and calls:
-            position = self._continue_child(first, message)
-        elif not self.forked:
-            position = self._fork_child(first)
-        while position < len(self.calls):
-            position = self._fork_child(position)
-        return {"outcomes": self.outcomes[first:], "layers": dict(self.layers)}
+        self.budget.start()
+        try:
+            if self.child is not None and calls and self._may_run():
+                position = self._continue_child(first, message)
+            elif not self.forked and self._may_run():
+                position = self._fork_child(first)
+            while position < len(self.calls) and self._may_run():
+                position = self._fork_child(position)
+        finally:
+            self.budget.stop()
+        if not self._may_run():
+            self.close()
+            self._settle(first)
+        reply = {"outcomes": self.outcomes[first:], "layers": dict(self.layers)}
+        if self.budget.used_up:
+            reply["budget_used_up"] = True
+        if self.forged:
+            reply["forged"] = self.forged
+        return reply
+
+    def _may_run(self) -> bool:
+        if not self.forged and not self.budget.used_up and self.budget.left() <= 0:
+            self.budget.used_up = True
+        return not self.forged and not self.budget.used_up
+
+    def _settle(self, first: int) -> None:
+        """Every call from ``first`` on without an outcome: not run, and why."""
+        if self.forged:
+            outcome = {"status": "error", "kind": "forged",
+                       "message": f"not graded: {self.forged}"}
+        else:
+            outcome = {"status": "error", "kind": "budget",
+                       "message": f"not reached: the submission's time budget was used up ({self.budget.describe()})"}
+        for index in range(first, len(self.outcomes)):
+            if self.outcomes[index] is None:
+                self.outcomes[index] = dict(outcome)
 
     def close(self) -> None:
         """End the session: kill and reap the waiting child, if any."""
         if self.child is not None:
             self.child.close_pipes()
-            _kill(self.child.pid)
+            self.budget.reaped(_kill(self.child.pid))
             self.child = None
 
     def _fork_child(self, first: int) -> int:
@@ -212,7 +329,8 @@ class RequestRun:
         if command_read is not None:
             os.close(command_read)
         limits = self.limits
-        reader = ChildReader(read_fd, float(limits["wall_seconds"]), int(limits["output_bytes"]) * 16)
+        reader = ChildReader(read_fd, float(limits["wall_seconds"]), int(limits["output_bytes"]) * 16,
+                             self.budget, pid)
         return self._drive(_Child(pid, reader, command_write), first, todo)
 
     def _continue_child(self, first: int, message: bytes) -> int:
@@ -225,7 +343,7 @@ class RequestRun:
         reader = waiting.reader
         if reader.buffer or select.select([reader.fd], [], [], 0)[0]:
             waiting.close_pipes()
-            _kill(waiting.pid)
+            self.budget.reaped(_kill(waiting.pid))
             return first
         reader.budget = int(self.limits["output_bytes"]) * 16  # each batch has the first batch's budget
         reader.restart_clock()
@@ -239,13 +357,16 @@ class RequestRun:
         Calls run in order and are not announced: once the child reports its layers (L), or once
         it was sent a batch while waiting, the call running is the first of ``todo`` without an
         outcome, and its own wall-clock limit starts when the previous call's D or E frame (or the
-        L frame, or the sending) arrives. Only a D or E frame for exactly that call is taken; L
-        and X after confinement are forgeries and end the child, and so is W before the last call
-        of ``todo`` is done.  In a session, W after it means the child waits: it is kept."""
+        L frame, or the sending) arrives. Only a D or E frame for exactly that call is taken; a D
+        or E frame for any other call (one that has not started, or is already done) is a forgery,
+        and so are L and X after confinement and W before the last call of ``todo`` is done: the
+        child is killed and, for a D or E frame, the submission's frames are no longer trusted
+        (``forged``).  In a session, W after the last call means the child waits: it is kept."""
         calls, outcomes, limits, reader = self.calls, self.outcomes, self.limits, running.reader
         pending = iter(todo)
         current = next(pending, None) if running.confined else None
         frame: tuple | str = "eof" if sent else "timeout"
+        status, cpu_used = None, 0.0
         try:
             while sent:
                 frame = reader.next_frame()
@@ -269,13 +390,18 @@ class RequestRun:
                     current = next(pending, None)  # the first call begins now
                     reader.restart_clock()
                 elif kind == b"X":
-                    _refuse_all(calls, outcomes, first, payload.decode(errors="replace"))
-                    self.layers["confinement"] = "failed: " + payload.decode(errors="replace")
+                    _refuse_all(calls, outcomes, first, payload.decode(errors="replace")[:2000])
+                    self.layers["confinement"] = "failed: " + payload.decode(errors="replace")[:2000]
                     frame = "refused"
                     break
                 elif kind == b"I":
                     self.imported.add(calls[index]["module"])
-                elif kind in (b"D", b"E") and index == current:
+                elif kind in (b"D", b"E") and index != current:
+                    self.forged = (f"the submission wrote its own report for call {index} while call "
+                                   f"{current} was running (a forged frame on the grader's result channel)")
+                    frame = "forged"
+                    break
+                elif kind in (b"D", b"E"):
                     outcomes[index] = _outcome(kind, payload, limits)
                     current = next(pending, None)  # the next call begins now
                     reader.restart_clock()
@@ -283,9 +409,19 @@ class RequestRun:
             if self.child is not running:
                 running.close_pipes()
                 status, cpu_used = _exit_status(running.pid, frame)
+                self.budget.reaped(cpu_used)
+        if frame == "budget":
+            self.budget.used_up = True
         if _out_of_cpu(status, cpu_used, limits):
             frame = "cpu"
-        if frame == "refused":
+        if frame in ("refused", "forged"):
+            return len(calls)
+        if frame == "budget":  # the rest of the calls are settled as not reached (``batch``)
+            if running.confined and current is not None:
+                function = calls[current]["function"]
+                outcomes[current] = {"status": "error", "kind": "budget",
+                                     "message": f"{function} did not finish: the submission's time budget "
+                                                f"was used up ({self.budget.describe()})"}
             return len(calls)
         if not running.confined:  # died or stalled before any call could start
             _refuse_all(calls, outcomes, first, _death_reason(frame, status, limits))
@@ -315,12 +451,22 @@ def _write_before(fd: int, data: bytes, deadline: float) -> bool:
     return True
 
 
-def _layer_report(payload: bytes) -> dict:
+def _small_json(payload: bytes, max_bytes: int = 64 * 1024):
+    """A child's small JSON report (L or E frame), or None: never deeper than a few levels, never
+    larger than ``max_bytes``, never an exception (the bytes may be learner-made)."""
+    if len(payload) > max_bytes or not wire.nesting_within(payload, 4):
+        return None
     try:
-        report = json.loads(payload or b"{}")
-    except ValueError:
-        report = None
-    return report if isinstance(report, dict) else {"layers": "unavailable: unreadable layer report"}
+        return json.loads(payload)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _layer_report(payload: bytes) -> dict:
+    report = _small_json(payload or b"{}")
+    if not isinstance(report, dict):
+        return {"layers": "unavailable: unreadable layer report"}
+    return {str(name)[:64]: str(state)[:500] for name, state in report.items()}
 
 
 def _refuse_all(calls, outcomes, first: int, why: str) -> None:
@@ -331,33 +477,41 @@ def _refuse_all(calls, outcomes, first: int, why: str) -> None:
                                "message": f"not run: the sandbox could not be set up ({why})"}
 
 
+CHILD_ERROR_KINDS = frozenset({"import", "missing", "not_implemented", "exception", "type"})
+MAX_MESSAGE_CHARS = 2000  # as the child caps them; a forged E frame gets no longer message
+
+
 def _outcome(kind: bytes, payload: bytes, limits: dict) -> dict:
     if kind == b"D":
         if len(payload) > int(limits["output_bytes"]):
             return {"status": "error", "kind": "oversize",
                     "message": f"the returned value is larger than {limits['output_bytes']} bytes"}
         return {"status": "ok", "payload": payload}
-    try:
-        info = json.loads(payload)
-        return {"status": "error", "kind": str(info["kind"]), "message": str(info["message"])}
-    except (ValueError, KeyError, TypeError):
+    info = _small_json(payload)
+    if not isinstance(info, dict) or info.get("kind") not in CHILD_ERROR_KINDS or type(info.get("message")) is not str:
         return {"status": "error", "kind": "garbled", "message": "the sandbox sent an unreadable report"}
+    return {"status": "error", "kind": info["kind"], "message": info["message"][:MAX_MESSAGE_CHARS]}
 
 
 def _exit_status(pid: int, frame) -> tuple[int | None, float]:
-    """Reap the child: its wait status (None when we killed it) and the CPU seconds it used."""
-    if frame in ("timeout", "oversize", "garbled", "refused"):
-        _kill(pid)
-        return None, 0.0
-    try:
-        _, status, usage = os.wait4(pid, 0)
-    except ChildProcessError:
-        return None, 0.0
+    """Reap the child: its wait status (None when we killed it) and the CPU seconds it used.
+
+    A child that sent nothing wrong has ``EXIT_GRACE_SECONDS`` to exit once its pipe is closed
+    (it exits as it closes it, unless learner code closed the pipe and kept running): then it is
+    killed. Its process group goes too, before the child is reaped (so that the group id is still
+    its own)."""
+    if frame in ("timeout", "oversize", "garbled", "refused", "budget", "forged") or \
+            not _exited_within(pid, EXIT_GRACE_SECONDS):
+        return None, _kill(pid)
     try:
         os.killpg(pid, signal.SIGKILL)  # anything the child left behind in its session
     except (ProcessLookupError, PermissionError):
         pass
-    return status, usage.ru_utime + usage.ru_stime
+    try:
+        _, status, usage = os.wait4(pid, 0)
+    except ChildProcessError:
+        return None, 0.0
+    return status, _cpu_of(usage)
 
 
 def _out_of_cpu(status: int | None, cpu_used: float, limits: dict) -> bool:
@@ -516,6 +670,7 @@ def serve(stdin_fd: int = 0, stdout_fd: int = 1) -> None:
     warm_up()
     gc.collect()
     gc.freeze()
+    wire.write_frame(stdout_fd, wire.encode({"ready": True}))  # the grader's start-up wait ends here
     kept = KeptCalls()
     while True:
         body = wire.read_frame(stdin_fd)
@@ -568,14 +723,21 @@ def decode_request(body: bytes) -> dict:
 def answer_in_worker(body: bytes, stdin_fd: int, stdout_fd: int, calls: list | None = None) -> None:
     """Fork a worker that decodes and runs one request (and, for a session, its follow-ups) and
     writes the replies; wait for it.  ``calls``: the request's calls, already decoded (``KeptCalls``).
-    Should the worker die without replying, the grader gets an error reply instead of silence."""
+    Should the worker die without replying, the grader gets an error reply instead of silence.
+
+    The worker dies with the server (PDEATHSIG), and is the subreaper of everything below it: at
+    its end it kills whatever is still running there, so nothing of a run outlives its worker.
+    (The server's wait for the worker has no deadline of its own: every wait of the worker has
+    one, and a grader that gives up on the server kills its whole process group.)"""
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
+            _bind_to_server()
             work(body, stdin_fd, stdout_fd, calls)
             code = 0
         finally:
+            _kill_descendants()
             os._exit(code)
     _, status = os.waitpid(pid, 0)
     if status != 0:
@@ -583,11 +745,47 @@ def answer_in_worker(body: bytes, stdin_fd: int, stdout_fd: int, calls: list | N
         wire.write_frame(stdout_fd, wire.encode({"error": f"the request worker ended with {why}"}))
 
 
+def _bind_to_server() -> None:
+    """In a fresh worker: die with the server, and adopt any orphan of the children below."""
+    from grader.sandbox.layers._sys import PR_SET_CHILD_SUBREAPER, PR_SET_PDEATHSIG, prctl
+
+    server = os.getppid()
+    try:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        prctl(PR_SET_CHILD_SUBREAPER, 1)
+    except OSError:
+        pass
+    if os.getppid() != server:  # the server died before the signal was armed
+        os._exit(1)
+
+
+def _kill_descendants() -> None:
+    """SIGKILL and reap every process still below this one (its children and, as their subreaper,
+    any orphan of theirs), until none is left."""
+    for _ in range(64):
+        pids = _children()
+        if not pids:
+            return
+        for pid in pids:
+            _kill(pid)
+
+
+def _children() -> list[int]:
+    try:
+        with open(f"/proc/self/task/{os.getpid()}/children", "rb") as fh:
+            return [int(pid) for pid in fh.read().split()]
+    except (OSError, ValueError):
+        return []
+
+
+FOLLOW_UP_IDLE_SECONDS = 300.0  # a session whose grader sends nothing for this long is ended
+
+
 def work(body: bytes, stdin_fd: int, stdout_fd: int, calls: list | None = None) -> None:
     """The worker: answer the request, then, if it opened a session, each follow-up until the end
-    frame (acknowledged once the child is reaped) or the end of stdin (the grader is gone).  The
-    server waits for this process meanwhile, so stdin is the worker's to read.  ``calls``: as for
-    ``answer_in_worker``."""
+    frame (acknowledged once the child is reaped), the end of stdin (the grader is gone) or
+    ``FOLLOW_UP_IDLE_SECONDS`` without a frame.  The server waits for this process meanwhile, so
+    stdin is the worker's to read.  ``calls``: as for ``answer_in_worker``."""
     run = None
     try:
         request = decode_request(body)
@@ -603,6 +801,8 @@ def work(body: bytes, stdin_fd: int, stdout_fd: int, calls: list | None = None) 
         return
     try:
         while True:
+            if not select.select([stdin_fd], [], [], FOLLOW_UP_IDLE_SECONDS)[0]:
+                return  # the grader went quiet: the session ends
             message = wire.read_frame(stdin_fd)
             if message is None:  # the grader is gone: so is the session
                 return

@@ -46,8 +46,9 @@ def unshare_namespaces(flags: int = DEFAULT_FLAGS) -> None:
             raise LayerUnavailable(f"making mounts private: {exc.strerror}") from None
 
 
-class WorkdirTooLarge(LayerUnavailable):
-    pass
+class WorkdirTooLarge(Exception):
+    """The learner's files do not fit the work dir's tmpfs: the child must not run them on disk
+    instead (not a ``LayerUnavailable``, so confinement fails closed)."""
 
 
 def _snapshot(work_dir: Path, limits: Limits) -> list[tuple[str, int, bytes | None]]:

@@ -56,6 +56,10 @@ DENIED_EPERM = (
     "perf_event_open", "keyctl", "add_key", "request_key", "personality",
     "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module",
     "reboot", "acct", "syslog", "iopl", "ioperm", "lookup_dcookie",
+    # SysV and POSIX message-queue IPC: their memory is outside RLIMIT_AS (a private IPC namespace
+    # alone would let a child hold gigabytes of shared memory)
+    "shmget", "shmat", "shmctl", "shmdt", "msgget", "msgsnd", "msgrcv", "msgctl",
+    "semget", "semop", "semtimedop", "semctl", "mq_open", "mq_timedsend", "mq_notify",
 )
 DENIED_ENOSYS = ("clone3",)  # its flags live in memory seccomp cannot read; glibc falls back to clone
 
