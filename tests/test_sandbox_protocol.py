@@ -78,9 +78,9 @@ def test_a_crash_is_blamed_on_the_running_call_and_the_rest_still_run(tmp_path, 
 
 
 def test_frames_forged_for_other_calls_make_the_whole_run_untrusted(tmp_path, quick_sandbox):
-    """A call writing D and E frames for other calls (done, or not started) to every descriptor
-    is caught: the run raises ForgedReport with the reason, no outcome of it is taken, and the
-    same fork-server then runs the next learner's calls correctly."""
+    """A call writing D and E frames for other calls to every descriptor is caught: a report for
+    a call that has not started makes the run raise ForgedReport with the reason (one for a call
+    already reported is ignored), and the same fork-server then runs the next learner correctly."""
     folder = learner(tmp_path, """
         import json
         import os
@@ -110,7 +110,7 @@ def test_frames_forged_for_other_calls_make_the_whole_run_untrusted(tmp_path, qu
     calls = [Call("gates", "honest", (0,)), Call("gates", "forge", (1,)), Call("gates", "honest", (2,)),
              Call("gates", "honest", (3,))]
     server_pid = quick_sandbox._process.pid
-    with pytest.raises(ForgedReport, match="report for call 0 while call 1 was running"):
+    with pytest.raises(ForgedReport, match="report for call 2, which had not started"):
         quick_sandbox.run(folder, calls)
     (tmp_path / "next").mkdir()
     honest = learner(tmp_path / "next", "def honest(x):\n    return x + 1\n")

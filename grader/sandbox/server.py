@@ -182,6 +182,7 @@ class Budget:
         self.wall_spent = self.cpu_spent = 0.0
         self.running_since: float | None = None
         self.used_up = False
+        self._sampled_pid, self._next_sample, self._live_cpu = 0, 0.0, 0.0
 
     def start(self) -> None:
         self.running_since = time.monotonic()
@@ -193,13 +194,19 @@ class Budget:
 
     def reaped(self, cpu_seconds: float) -> None:
         self.cpu_spent += cpu_seconds
+        self._sampled_pid = 0  # its CPU time is counted in cpu_spent now
 
     def left(self, live_pid: int = 0) -> float:
-        """Seconds left of the tighter of the two budgets (a live child's CPU counted so far)."""
+        """Seconds left of the tighter of the two budgets.  A live child's CPU time so far is read
+        from /proc at most every ``BUDGET_POLL_SECONDS`` (in between, the last reading stands)."""
+        now = time.monotonic()
         wall = self.wall - self.wall_spent
         if self.running_since is not None:
-            wall -= time.monotonic() - self.running_since
-        cpu = self.cpu - self.cpu_spent - (_cpu_seconds(live_pid) if live_pid else 0.0)
+            wall -= now - self.running_since
+        if live_pid and (live_pid != self._sampled_pid or now >= self._next_sample):
+            self._sampled_pid, self._next_sample = live_pid, now + BUDGET_POLL_SECONDS
+            self._live_cpu = _cpu_seconds(live_pid)
+        cpu = self.cpu - self.cpu_spent - (self._live_cpu if live_pid == self._sampled_pid else 0.0)
         return min(wall, cpu)
 
     def describe(self) -> str:
@@ -357,11 +364,12 @@ class RequestRun:
         Calls run in order and are not announced: once the child reports its layers (L), or once
         it was sent a batch while waiting, the call running is the first of ``todo`` without an
         outcome, and its own wall-clock limit starts when the previous call's D or E frame (or the
-        L frame, or the sending) arrives. Only a D or E frame for exactly that call is taken; a D
-        or E frame for any other call (one that has not started, or is already done) is a forgery,
-        and so are L and X after confinement and W before the last call of ``todo`` is done: the
-        child is killed and, for a D or E frame, the submission's frames are no longer trusted
-        (``forged``).  In a session, W after the last call means the child waits: it is kept."""
+        L frame, or the sending) arrives. Only a D or E frame for exactly that call is taken; one
+        for a call already reported is ignored (the real report after a forged one); one for a
+        call that has not started is a forgery, and so are L and X after confinement and W before
+        the last call of ``todo`` is done: the child is killed and, for a D or E frame, the
+        submission's reports are no longer trusted (``forged``).  In a session, W after the last
+        call means the child waits: it is kept."""
         calls, outcomes, limits, reader = self.calls, self.outcomes, self.limits, running.reader
         pending = iter(todo)
         current = next(pending, None) if running.confined else None
@@ -396,9 +404,11 @@ class RequestRun:
                     break
                 elif kind == b"I":
                     self.imported.add(calls[index]["module"])
+                elif kind in (b"D", b"E") and index != current and outcomes[index] is not None:
+                    continue  # a call already reported: the real report after a forged one, or a repeat
                 elif kind in (b"D", b"E") and index != current:
-                    self.forged = (f"the submission wrote its own report for call {index} while call "
-                                   f"{current} was running (a forged frame on the grader's result channel)")
+                    self.forged = (f"the submission wrote its own report for call {index}, which had not "
+                                   f"started (a forged frame on the grader's result channel)")
                     frame = "forged"
                     break
                 elif kind in (b"D", b"E"):
