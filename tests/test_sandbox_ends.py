@@ -257,7 +257,8 @@ def test_calls_just_under_the_time_limit_are_stopped_at_the_submission_budget(fu
     assert "time budget" in stopped[0].message
     assert all(o.message.startswith("not reached: the submission's time budget was used up") for o in stopped[1:])
     assert all(o.kind == "budget" and o.message.startswith("not reached") for o in more.outcomes)
-    assert elapsed < 12 * 0.9 - 3  # stopped well before all its calls had run
+    if function == "stall":  # (a CPU budget says nothing of the wall clock on a loaded machine)
+        assert elapsed < 12 * 0.9 - 3  # stopped well before all its calls had run
 
 
 def test_a_stalling_learner_loses_the_unreached_checks_in_the_engine(server, tmp_path, clean_after):
@@ -340,7 +341,7 @@ def test_a_fifo_named_like_an_archive_never_blocks_the_batch(tmp_path):
     done = subprocess.run([sys.executable, "-m", "grader.cli", "batch", str(submissions), "--out", str(out),
                            "--workers", "1", "--pool", "thread", "-e", "gates", "--quiet"],
                           capture_output=True, text=True, timeout=600, cwd=Path(__file__).resolve().parents[1])
-    assert done.returncode == 0, done.stderr
+    assert done.returncode == 1, done.stderr  # finished, with one entry (bob) that could not be graded
     ada = json.loads((out / "ada" / "result.json").read_text())
     assert ada["score"] == ada["max_score"] > 0
     assert "bob" in done.stdout + done.stderr
