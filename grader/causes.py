@@ -34,6 +34,8 @@ CELL_FUNCTION = {"rnn": "rnn_cell", "gru": "gru_cell", "lstm": "lstm_cell"}
 LAYERS_OF_CELLS = ("stacked_forward", "bidirectional_forward", "deep_bidirectional_forward", "masked_forward",
                    "masked_bidirectional_forward")  # built on the cell named by their ``cell`` argument
 ORDER = {function: k for k, function in enumerate(EXERCISE_OF)}
+# every function a failing check can be sent back to
+ROOT_CANDIDATES = tuple(dict.fromkeys([*(f for fs in PREREQUISITES.values() for f in fs), *CELL_FUNCTION.values()]))
 
 
 @dataclass

@@ -21,7 +21,7 @@ from typing import Any, Callable, Collection, Sequence
 import numpy as np
 
 from grader import masked_localise
-from grader.causes import CELL_FUNCTION, EXERCISE_OF
+from grader.causes import CELL_FUNCTION, EXERCISE_OF, ROOT_CANDIDATES
 from grader.explain import LAYERED, Planned, _cell_of, explain
 from grader.judge import Prepared, judge
 from grader.misconceptions import Misconception, for_function
@@ -142,14 +142,12 @@ BUILT_ON_CELLS = ("rnn_forward", "gru_forward", "lstm_forward", "stacked_forward
                   "deep_bidirectional_forward")
 
 def _hints(prepared: list[Prepared]) -> dict[str, str]:
-    """Function → the hint of its first check (in this run, else in the whole suite)."""
-    hints: dict[str, str] = {}
-    try:
-        from grader.suites import all_checks  # trusted side: every check's hint, also of functions not run
+    """Function → the hint of its first check (in this run, else in the suites of the functions a
+    root cause can be: only those suites are imported)."""
+    from grader.suites import select_checks  # trusted side
 
-        checks = [p.check for p in prepared] + all_checks()
-    except ImportError:
-        checks = [p.check for p in prepared]
+    checks = [p.check for p in prepared] + select_checks(sorted({EXERCISE_OF[f] for f in ROOT_CANDIDATES}))
+    hints: dict[str, str] = {}
     for check in checks:
         if check.hint and "{" not in check.hint:
             hints.setdefault(check.function, check.hint)
