@@ -20,6 +20,19 @@ def exam() -> None:
     """Exam papers with per-learner variants, their keys, grading and LMS exports."""
 
 
+def _use_bank(folder: Path | None) -> None:
+    """Switch to an instructor's question folder; its problems become a usage error listing them all."""
+    if folder is None:
+        return
+    from ..exam.bank import use_bank
+    from ..exam.bankfile import BankFileError
+
+    try:
+        use_bank(folder)
+    except BankFileError as err:
+        raise click.ClickException(f"{folder} is not a usable question bank:\n" + "\n".join(err.problems)) from None
+
+
 @exam.command(name="generate")
 @click.option("--blueprint", "blueprint_path", required=True, type=click.Path(exists=True, dir_okay=False),
               help="Exam blueprint (YAML): sections, pools, points, partial credit.")
@@ -27,11 +40,14 @@ def exam() -> None:
               help="CSV with an 'id' column (and optionally 'name').")
 @click.option("--seed", required=True, type=int, help="Exam seed; the same seed regenerates the same papers.")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
-def generate(blueprint_path: str, roster: str, seed: int, out: str) -> None:
+@click.option("--bank", "bank_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
+              help="Draw from this question folder instead of the shipped bank (see 'grade exam bank --check').")
+def generate(blueprint_path: str, roster: str, seed: int, out: str, bank_dir: Path | None) -> None:
     """Write a paper (HTML, Markdown), an answer sheet and a key for every learner on the roster."""
     from ..exam.workflow import generate_exam
 
     try:
+        _use_bank(bank_dir)
         papers = generate_exam(blueprint_path, roster, seed, out)
     except BlueprintError as err:
         raise click.ClickException(str(err)) from None
@@ -85,11 +101,15 @@ def grade(answers_dir: str, key_path: str, out: str) -> None:
 @click.option("--format", "formats", multiple=True, type=click.Choice(["moodle", "qti"]),
               help="Which exports to write (default: both).")
 @click.option("--out", required=True, type=click.Path(file_okay=False), help="Output folder.")
-def export(blueprint_path: str | None, seed: int, variants: int, formats: tuple[str, ...], out: str) -> None:
+@click.option("--bank", "bank_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="DIR",
+              help="Export from this question folder instead of the shipped bank.")
+def export(blueprint_path: str | None, seed: int, variants: int, formats: tuple[str, ...], out: str,
+           bank_dir: Path | None) -> None:
     """Moodle XML and Canvas QTI 1.2 (zip) with one question pool per bank question."""
     from ..exam.export import export_pools, write_moodle_xml, write_qti_zip
 
     try:
+        _use_bank(bank_dir)
         blueprint = load_blueprint(blueprint_path) if blueprint_path else None
     except BlueprintError as err:
         raise click.ClickException(str(err)) from None
@@ -107,12 +127,35 @@ def export(blueprint_path: str | None, seed: int, variants: int, formats: tuple[
 
 @exam.command(name="bank")
 @click.option("--topic", type=click.Choice(list(TOPICS)), help="Only this topic.")
-def bank(topic: str | None) -> None:
-    """List the question bank: id, topic and kind."""
+@click.option("--check", "check_dir", type=click.Path(file_okay=False, path_type=Path), metavar="DIR",
+              help="Validate a bank folder (one YAML file per topic) instead: exit 1 listing every problem.")
+@click.option("--generators", is_flag=True, help="List the named generators numeric and formula questions use.")
+def bank(topic: str | None, check_dir: Path | None, generators: bool) -> None:
+    """List the question bank: id, topic, kind and tier; or check a bank folder an instructor edited.
+
+    The bank ships as grader/exam/questions/*.yaml; copy that folder, edit it, check it with
+    --check DIR and use it with 'grade exam generate --bank DIR'."""
+    from ..exam.bank import GENERATORS, check_bank
+
+    if generators:
+        for name, (kind, _) in sorted(GENERATORS.items()):
+            click.echo(f"{name:<28} {kind}")
+        return
+    if check_dir is not None:
+        problems = check_bank(check_dir, build=True)
+        for problem in problems:
+            click.echo(f"error: {problem}", err=True)
+        if problems:
+            sys.exit(1)
+        from ..exam.bankfile import read_folder
+
+        count = sum(len(f.questions) for _, f in read_folder(check_dir))
+        click.echo(f"{check_dir}: {count} questions, all valid (a variant of each was drawn).")
+        return
     for q in BANK.values():
         if topic and q.topic != topic:
             continue
-        click.echo(f"{q.qid:<28} {q.topic:<14} {KIND_LABELS[q.kind]}")
+        click.echo(f"{q.qid:<28} {q.topic:<14} {KIND_LABELS[q.kind]:<16} tier {q.tier}")
 
 
 @exam.command(name="audit")

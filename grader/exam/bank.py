@@ -13,17 +13,18 @@ cell update ``c_t = f_t ⊙ c_{t−1} + i_t ⊙ c~_t``.
 """
 from __future__ import annotations
 
-import dataclasses
 import functools
 import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import sympy
 
 from ..formula import EXAMPLE as FORMULA_EXAMPLE
+from . import bankfile
 from .variant import LETTERS, Variant
 
 TOPICS: dict[str, str] = {
@@ -62,7 +63,9 @@ class Question:
     def draw(self, rng: random.Random) -> Variant:
         """One candidate variant, with every catalogued mistake, whether or not it discriminates."""
         v = self.build(rng)
-        assert v.qid == self.qid and v.kind == self.kind
+        if v.kind != self.kind:
+            raise BankError(f"{self.qid}: its generator made a {v.kind} variant, not {self.kind}")
+        v.qid, v.topic = self.qid, self.topic  # a generator may serve a question of another id or topic
         return v
 
     def variant(self, rng: random.Random) -> Variant:
@@ -78,11 +81,10 @@ class Question:
                         f"({'; '.join(collisions(v))})")
 
 
-BANK: dict[str, Question] = {}
+BANK: dict[str, Question] = {}  # filled from QUESTIONS_DIR at import (see use_bank)
+QUESTIONS_DIR = Path(__file__).with_name("questions")
 
 TIERS = {1: "one step or one idea", 2: "several steps chained"}
-_SEVERAL_STEPS = {"gru-full-step", "lstm-full-step", "count-stacked", "count-bidirectional", "formula-two-layers",
-                  "formula-bidirectional", "formula-L-layers"}
 
 # Questions that cue each other's answers (the same facts asked twice, or one's options listing the
 # other's answer); a paper holds at most one question of each group.
@@ -98,63 +100,119 @@ def twins_of(qid: str) -> set[str]:
     return {other for group in TWINS if qid in group for other in group if other != qid}
 
 
-def _register(q: Question) -> None:
-    if q.qid in BANK:
-        raise ValueError(f"duplicate question id {q.qid}")
-    if q.topic not in TOPICS:
-        raise ValueError(f"{q.qid}: unknown topic {q.topic}")
-    BANK[q.qid] = dataclasses.replace(q, tier=2 if q.qid in _SEVERAL_STEPS else 1)
-
-
 # ---------------------------------------------------------------------------------------------
-# Kind helpers
+# Questions from their data (see bankfile), and the named generators of computed ones
 # ---------------------------------------------------------------------------------------------
 
-def single(qid: str, topic: str, prompt: str, correct: str, wrong: list[str], *,
-           hint: str, explanation: str, options: int = 4) -> None:
-    """A single-choice question: the correct option plus ``options - 1`` distractors from ``wrong``."""
+# generator name -> (kind, build); each build draws numbers and computes its key with solutions/
+GENERATORS: dict[str, tuple[str, Callable[[random.Random], Variant]]] = {}
+
+
+def _single(e: bankfile.SingleChoice, topic: str) -> Callable[[random.Random], Variant]:
+    """The correct option plus ``options - 1`` distractors drawn from ``wrong``, shuffled."""
     def build(rng: random.Random) -> Variant:
-        picked = rng.sample(wrong, min(options - 1, len(wrong)))
-        choices = [correct, *picked]
+        picked = rng.sample(e.wrong, min(e.options - 1, len(e.wrong)))
+        choices = [e.correct, *picked]
         rng.shuffle(choices)
-        return Variant(qid=qid, topic=topic, kind="single", prompt=prompt, choices=choices,
-                       answer=LETTERS[choices.index(correct)], hint=hint, explanation=explanation,
+        return Variant(qid=e.id, topic=topic, kind="single", prompt=e.prompt, choices=choices,
+                       answer=LETTERS[choices.index(e.correct)], hint=e.hint, explanation=e.explanation,
                        answer_format="one letter, e.g. B")
-    _register(Question(qid, topic, "single", prompt.split("\n")[0][:80], build))
+    return build
 
 
-def multi(qid: str, topic: str, prompt: str, right: list[str], wrong: list[str], *,
-          hint: str, explanation: str, n_right: tuple[int, int] = (2, 3), options: int = 5) -> None:
-    """A multiple-choice question: between ``n_right`` correct options, the rest distractors."""
+def _multi(e: bankfile.MultipleChoice, topic: str) -> Callable[[random.Random], Variant]:
+    """Between ``n_right`` correct options, the rest distractors, shuffled."""
     def build(rng: random.Random) -> Variant:
-        k = rng.randint(n_right[0], min(n_right[1], len(right)))
-        chosen_right = rng.sample(right, k)
-        chosen_wrong = rng.sample(wrong, min(options - k, len(wrong)))
+        k = rng.randint(e.n_right[0], min(e.n_right[1], len(e.right)))
+        chosen_right = rng.sample(e.right, k)
+        chosen_wrong = rng.sample(e.wrong, min(e.options - k, len(e.wrong)))
         choices = chosen_right + chosen_wrong
         rng.shuffle(choices)
         answer = sorted(LETTERS[choices.index(c)] for c in chosen_right)
-        return Variant(qid=qid, topic=topic, kind="multi",
-                       prompt=prompt + " Select all that apply.", choices=choices, answer=answer,
-                       hint=hint, explanation=explanation,
+        return Variant(qid=e.id, topic=topic, kind="multi",
+                       prompt=e.prompt + " Select all that apply.", choices=choices, answer=answer,
+                       hint=e.hint, explanation=e.explanation,
                        answer_format="a list of letters, e.g. [A, C]")
-    _register(Question(qid, topic, "multi", prompt[:80], build))
+    return build
 
 
-def true_false(qid: str, topic: str, statements: list[tuple[str, bool, str]], *, hint: str) -> None:
-    """A true/false question drawn from a pool of (statement, truth, why) triples."""
+def _true_false(e: bankfile.TrueFalse, topic: str) -> Callable[[random.Random], Variant]:
+    """One statement drawn from the pool."""
     def build(rng: random.Random) -> Variant:
-        text, truth, why = rng.choice(statements)
-        return Variant(qid=qid, topic=topic, kind="tf", prompt=f"True or false: {text}",
-                       answer=truth, hint=hint, explanation=why, answer_format="true or false")
-    _register(Question(qid, topic, "tf", statements[0][0][:80], build))
+        s = rng.choice(e.statements)
+        return Variant(qid=e.id, topic=topic, kind="tf", prompt=f"True or false: {s.text}",
+                       answer=s.truth, hint=e.hint, explanation=s.why, answer_format="true or false")
+    return build
+
+
+def _question(e, topic: str) -> Question:
+    if isinstance(e, bankfile.Computed):
+        kind, build = GENERATORS[e.generator]
+        return Question(e.id, topic, kind, e.title, build, e.tier)
+    build = {"single": _single, "multi": _multi, "tf": _true_false}[e.kind](e, topic)
+    title = e.statements[0].text if e.kind == "tf" else e.prompt
+    return Question(e.id, topic, e.kind, title.split("\n")[0][:80], build, e.tier)
+
+
+def load_bank(folder: Path) -> dict[str, Question]:
+    """The questions of a bank folder, in file and then list order; raises ``bankfile.BankFileError``
+    with every problem found (see :func:`check_bank`)."""
+    problems = check_bank(folder)
+    if problems:
+        raise bankfile.BankFileError(problems)
+    return {e.id: _question(e, f.topic) for _, f in bankfile.read_folder(folder) for e in f.questions}
+
+
+def check_bank(folder: Path, build: bool = False) -> list[str]:
+    """Every problem of a bank folder, each naming its file and question: the schema, unknown topics
+    and generators, a generator of another kind, duplicate ids; with ``build``, also a variant drawn
+    from each question (which runs the generators, and so needs ``solutions/``)."""
+    try:
+        files = bankfile.read_folder(folder)
+    except bankfile.BankFileError as err:
+        return err.problems
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for path, f in files:
+        if f.topic not in TOPICS:
+            problems.append(f"{path.name}: unknown topic {f.topic!r}; the topics are: {', '.join(TOPICS)}")
+        for n, e in enumerate(f.questions, 1):
+            where = f"{path.name}: question {n} ({e.id})"
+            if e.id in seen:
+                problems.append(f"{where}: the id is already used in {seen[e.id]}")
+            seen[e.id] = path.name
+            if isinstance(e, bankfile.Computed):
+                if e.generator not in GENERATORS:
+                    problems.append(f"{where}: unknown generator {e.generator!r}; the generators are: "
+                                    + ", ".join(sorted(GENERATORS)))
+                elif GENERATORS[e.generator][0] != e.kind:
+                    problems.append(f"{where}: generator {e.generator!r} makes {GENERATORS[e.generator][0]} "
+                                    f"questions, not {e.kind}")
+    if build and not problems:
+        for path, f in files:
+            for e in f.questions:
+                try:
+                    _question(e, f.topic).variant(random.Random(0))
+                except Exception as exc:  # noqa: BLE001 - reported for the instructor, with the question
+                    problems.append(f"{path.name}: {e.id}: drawing a variant failed ({type(exc).__name__}: {exc})")
+    return problems
+
+
+def use_bank(folder: Path) -> None:
+    """Make the questions of ``folder`` the bank (in place, so every importer of ``BANK`` sees them)."""
+    questions = load_bank(folder)
+    BANK.clear()
+    BANK.update(questions)
 
 
 def numeric(qid: str, topic: str, title: str, build: Callable[[random.Random], Variant]) -> None:
-    _register(Question(qid, topic, "numeric", title, build))
+    """Register the generator of a numeric question (named after its id, ``-`` as ``_``)."""
+    GENERATORS[qid.replace("-", "_")] = ("numeric", build)
 
 
 def formula(qid: str, topic: str, title: str, build: Callable[[random.Random], Variant]) -> None:
-    _register(Question(qid, topic, "formula", title, build))
+    """Register the generator of a formula question (named after its id, ``-`` as ``_``)."""
+    GENERATORS[qid.replace("-", "_")] = ("formula", build)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,159 +272,9 @@ GATE_TOL = 0.002
 
 
 # ---------------------------------------------------------------------------------------------
-# Why deep recurrent models
-# ---------------------------------------------------------------------------------------------
-
-single(
-    "why-deep-weaknesses", "why-deep",
-    "Which pair of weaknesses of a vanilla RNN motivates the move to deep recurrent architectures?",
-    "Limited representational capacity and difficulty learning long-range dependencies",
-    [
-        "Too many parameters and too little training data",
-        "It cannot process sequences of different lengths",
-        "It needs the whole sequence before producing any output",
-        "It has no hidden state, so it cannot remember anything",
-    ],
-    hint="The notes name two weaknesses: one about what the model can represent, one about time.",
-    explanation="A vanilla RNN has limited capacity and struggles with long-range dependencies because "
-                "gradients can vanish across time. Depth and two-directional context address capacity; "
-                "gates address long-range dependencies.",
-)
-
-single(
-    "why-deep-remedy-long-range", "why-deep",
-    "In the course's overview, which remedy is matched to the long-range dependency problem of a vanilla RNN?",
-    "Gates that control information flow (GRU / LSTM)",
-    [
-        "Reading the sequence in both directions",
-        "Making the hidden state wider and keeping one layer",
-        "Stacking many vanilla layers with no gates",
-        "Training with a larger batch size",
-    ],
-    hint="Look at the flow chart: long-range dependency problem → ?",
-    explanation="The long-range dependency problem leads to gates (GRU, LSTM). Limited capacity leads to "
-                "stacked layers, or to bidirectional context when future inputs are available.",
-)
-
-multi(
-    "why-deep-claims", "why-deep",
-    "Which statements about deep recurrent models agree with the course notes?",
-    [
-        "Deep RNNs often outperform a wider single-layer RNN.",
-        "Depth lets the model learn hierarchical temporal features.",
-        "Gates improve information flow through time.",
-        "Two-directional context helps when the full sequence is available.",
-    ],
-    [
-        "Adding recurrent layers removes the vanishing-gradient problem.",
-        "A bidirectional RNN is the right choice for real-time forecasting.",
-        "The deeper the stack, the better: 10 or more recurrent layers is the usual choice.",
-        "Gated cells are mainly introduced to reduce the number of parameters.",
-    ],
-    hint="Depth, two directions and gates each fix something specific; none of them is free.",
-    explanation="The notes list depth (hierarchical features; deep often beats wide), gates (information "
-                "flow, long-range dependencies) and two directions (only when the whole sequence is known). "
-                "Depth makes optimisation harder rather than curing vanishing gradients, 2–4 layers is the "
-                "practical range, and gated cells have more parameters, not fewer.",
-)
-
-true_false(
-    "why-deep-tf", "why-deep",
-    [
-        ("Deep RNNs often outperform a wider single-layer RNN.", True,
-         "The lecture stresses this: stacking layers usually beats just widening one layer."),
-        ("A vanilla RNN learns long-range dependencies easily; gates are only needed for speed.", False,
-         "Gradients can vanish across time in a vanilla RNN; gated models were introduced mainly to "
-         "address long-range dependency problems."),
-        ("Gated models such as the GRU and LSTM were introduced mainly to address long-range "
-         "dependency problems.", True,
-         "That is the reason the notes give for gates: they control what is kept, forgotten and exposed."),
-    ],
-    hint="Recall the two weaknesses of the vanilla RNN and what each extension fixes.",
-)
-
-# ---------------------------------------------------------------------------------------------
 # Bidirectional vs causal
 # ---------------------------------------------------------------------------------------------
 
-single(
-    "bidir-online", "bidirectional",
-    "A model must forecast the next reading of a sensor stream in real time, one step at a time. "
-    "Which of these models should you NOT use?",
-    "A bidirectional RNN",
-    [
-        "A GRU reading left to right",
-        "An LSTM reading left to right",
-        "A stacked causal GRU with 2 layers",
-        "A vanilla RNN as a simple baseline",
-    ],
-    hint="Which model needs inputs that have not arrived yet?",
-    explanation="A bidirectional RNN's backward pass reads from x_T down to x_t, so it needs future inputs. "
-                "In online, causal prediction they are not available; use a causal GRU or LSTM.",
-)
-
-single(
-    "bidir-backward-order", "bidirectional",
-    "In a bidirectional RNN over x_1 … x_T, in which order does the backward RNN read the inputs?",
-    "From x_T down to x_1",
-    [
-        "From x_1 up to x_T, like the forward RNN, but with its own weights",
-        "Only x_T, then it copies its state to every time step",
-        "From x_1 up to x_T, skipping every second input",
-        "From x_T down to x_1, starting from the forward RNN's last state →h_T",
-    ],
-    hint="The second RNN is called backward for a reason.",
-    explanation="The forward RNN reads 1 → T and the backward RNN reads T → 1; each has its own parameters.",
-)
-
-single(
-    "bidir-combine", "bidirectional",
-    "How does the course's bidirectional RNN form its output h_t at time step t?",
-    "It concatenates the forward and backward states of the same step: h_t = [→h_t ; ←h_t]",
-    [
-        "It keeps only the backward state ←h_t, which has seen the whole sequence",
-        "It concatenates →h_t with ←h_{T−t+1}, the backward state computed at the same loop iteration",
-        "It adds the forward state to the input: h_t = →h_t + x_t",
-        "It multiplies the two states element-wise and drops the forward one at t = T",
-    ],
-    hint="Both halves must describe the same position in the sequence.",
-    explanation="h_t = [→h_t ; ←h_t]: the forward state summarises x_1 … x_t, the backward state "
-                "summarises x_T … x_t, aligned on the same t (concatenation is the usual combination).",
-)
-
-multi(
-    "bidir-tasks", "bidirectional",
-    "For which tasks is a bidirectional RNN a sensible choice?",
-    [
-        "Sentiment analysis of a complete review",
-        "Named entity recognition in a finished sentence",
-        "Speech recognition on a complete recording",
-        "Encoder-side understanding of a whole input sentence",
-    ],
-    [
-        "Online forecasting of tomorrow's demand from today's data",
-        "Real-time speech processing with output after every frame",
-        "Next-token prediction while generating text",
-        "Controlling a robot arm from a live sensor stream",
-    ],
-    hint="Is the whole sequence available before the model has to answer?",
-    explanation="Bidirectional RNNs suit non-causal tasks where the full sequence is known and future "
-                "context helps. They must not be used when predictions are made online or causality matters.",
-)
-
-true_false(
-    "bidir-tf", "bidirectional",
-    [
-        ("A bidirectional RNN is a good choice for real-time, online causal prediction.", False,
-         "Its backward pass needs future inputs; the transcript says directly that bidirectional RNNs "
-         "are not preferred for real-time or online prediction."),
-        ("A standard left-to-right RNN's state at time t contains only information from x_1 … x_t.", True,
-         "That is what makes it causal and suitable for online forecasting and next-token prediction."),
-        ("A bidirectional RNN can output h_1 before it has read x_T.", False,
-         "←h_1 depends on x_T … x_1, so the whole sequence must be read first."),
-    ],
-    hint="Ask which inputs each state depends on.",
-)
 
 def _build_bidir_width(rng: random.Random) -> Variant:
     from solutions.bidirectional import deep_bidirectional_forward
@@ -402,98 +310,6 @@ numeric("bidir-output-width", "bidirectional", "Output width of a bidirectional 
 # Stacked RNNs
 # ---------------------------------------------------------------------------------------------
 
-single(
-    "stacked-input", "stacked",
-    "In a stacked RNN, what does layer ℓ ≥ 2 receive as its input at time step t?",
-    "h_t^(ℓ−1), the state of the layer below at the same time step",
-    [
-        "x_t, the raw input, like every other layer",
-        "h_{t−1}^(ℓ+1), the previous state of the layer above",
-        "h_T^(ℓ−1), the last state of the layer below",
-        "The concatenation of all inputs x_1 … x_T",
-    ],
-    hint="The convention is h_t^(0) = x_t.",
-    explanation="h_t^(ℓ) = φ(W_x^(ℓ) h_t^(ℓ−1) + W_h^(ℓ) h_{t−1}^(ℓ) + b^(ℓ)) with h_t^(0) = x_t: each "
-                "layer reads the layer below at the same step and its own previous state.",
-)
-
-single(
-    "stacked-depth", "stacked",
-    "According to the lecture, what depth is common in practice for a stacked recurrent network?",
-    "About 2 to 4 recurrent layers",
-    [
-        "Exactly 1 layer; stacking never helps",
-        "About 10 to 20 layers, as in deep CNNs",
-        "As many layers as there are time steps",
-        "As many layers as the data allows: with gates, depth no longer makes training harder",
-    ],
-    hint="Returns diminish and optimisation gets harder beyond a few layers.",
-    explanation="A depth of around 2–4 layers is common; beyond that there are diminishing returns and "
-                "gradients must flow through both time and depth. Start shallow.",
-)
-
-single(
-    "stacked-hierarchy", "stacked",
-    "A 3-layer stacked RNN reads text one character at a time. What do the higher layers typically capture?",
-    "More abstract, longer-range structure, such as phrases and sentences",
-    [
-        "The same character patterns as layer 1, only more precisely",
-        "Only the most recent character, because higher layers forget faster",
-        "Future characters, because higher layers read the sequence backwards",
-        "Nothing new: higher layers only add parameters",
-    ],
-    hint="Think characters → words → phrases → sentences.",
-    explanation="Lower layers capture simpler, shorter-range patterns; higher layers build more abstract, "
-                "longer-range features on top of them (hierarchical feature learning in time).",
-)
-
-single(
-    "stacked-gradient", "stacked",
-    "Why is a deep stacked RNN harder to optimise than a single-layer vanilla RNN?",
-    "Gradients must flow both across time and across depth",
-    [
-        "Each layer reads the sequence in the opposite direction",
-        "Stacked RNNs cannot share weights across time",
-        "Only the top layer receives any gradient",
-        "The hidden size must shrink with every layer",
-    ],
-    hint="Count the directions in which a gradient has to travel.",
-    explanation="The notes call this a compound gradient problem: the gradient passes through time steps "
-                "and through layers, which is why 2–4 layers is the practical depth.",
-)
-
-multi(
-    "stacked-hierarchies", "stacked",
-    "Which of these are examples of the hierarchy a stacked RNN can learn, lower layers first?",
-    [
-        "characters → words → phrases → sentences",
-        "phonemes → syllables → words",
-        "short-term → medium-term → long-term trends",
-    ],
-    [
-        "sentences → phrases → words → characters",
-        "long-term → medium-term → short-term trends",
-        "words → phonemes → syllables",
-        "future → present → past",
-    ],
-    hint="Lower layers: simpler, shorter-range; higher layers: more abstract, longer-range.",
-    explanation="The slides give text (characters → … → sentences), speech (phonemes → syllables → words) "
-                "and time series (short → medium → long-term trends), always from simple to abstract.",
-)
-
-true_false(
-    "stacked-tf", "stacked",
-    [
-        ("In practice a depth of around 2 to 4 recurrent layers is common.", True,
-         "The lecture gives 2–4 layers as the practical range."),
-        ("Every layer of a stacked RNN reads the raw input x_t directly.", False,
-         "Only layer 1 reads x_t; layer ℓ ≥ 2 reads h_t^(ℓ−1) from the layer below."),
-        ("Beyond a few recurrent layers, returns diminish and optimisation becomes harder.", True,
-         "Gradients must flow through time and depth, so very deep stacks need care."),
-    ],
-    hint="h_t^(0) = x_t, and depth has a cost.",
-)
-
 
 def _build_stacked_step(rng: random.Random) -> Variant:
     from solutions.vanilla import rnn_cell
@@ -527,103 +343,6 @@ numeric("stacked-layer2-step", "stacked", "One step of layer 2 in a stacked RNN"
 # ---------------------------------------------------------------------------------------------
 # GRU gates
 # ---------------------------------------------------------------------------------------------
-
-single(
-    "gru-small-z", "gru",
-    "In the course's GRU, h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h~_t. What happens when z_t is close to 0?",
-    "h_t ≈ h_{t−1}: the old state is kept",
-    [
-        "h_t ≈ h~_t: the old state is replaced by the candidate",
-        "h_t ≈ 0: the state is reset",
-        "The candidate h~_t ignores h_{t−1}",
-        "The cell state c_t is cleared",
-    ],
-    hint="Substitute z_t = 0 into the update.",
-    explanation="With z_t = 0 the update is h_t = h_{t−1}: a small update gate keeps the old memory, a large "
-                "one takes the new candidate.",
-)
-
-single(
-    "gru-small-r", "gru",
-    "What happens in a GRU when the reset gate r_t is close to 0?",
-    "The candidate h~_t ignores most of h_{t−1} and depends mainly on x_t",
-    [
-        "The new state h_t is set to zero",
-        "The old state h_{t−1} is copied to h_t unchanged",
-        "The update gate z_t is forced to 1",
-        "The output gate hides the state",
-    ],
-    hint="r_t multiplies h_{t−1} inside the candidate: h~_t = tanh(W_h x_t + U_h (r_t ⊙ h_{t−1}) + b_h).",
-    explanation="r_t decides how much past information enters the candidate state; r_t ≈ 0 lets the "
-                "candidate start almost fresh from x_t. Whether h_t changes is the update gate's job.",
-)
-
-single(
-    "gru-components", "gru",
-    "Which components make up a GRU in the course's notation?",
-    "Reset gate r_t, update gate z_t, candidate hidden state h~_t and final state h_t",
-    [
-        "Forget gate f_t, input gate i_t, output gate o_t and cell state c_t",
-        "Reset gate r_t, output gate o_t and cell state c_t",
-        "Update gate z_t only, applied to a cell state c_t",
-        "Input gate i_t and update gate z_t, with no candidate state",
-    ],
-    hint="A GRU has two gates and no separate cell state.",
-    explanation="GRU = reset gate + update gate + candidate state; it has no separate cell state, "
-                "which is why it is lighter than an LSTM.",
-)
-
-single(
-    "gru-gate-meaning", "gru",
-    "In the gate intuition of the lecture, what does a gate value near 1 mean?",
-    "Information passes through",
-    [
-        "Information is blocked",
-        "The gradient is set to zero",
-        "Information is forgotten, the way a forget gate that is on forgets",
-        "The state is reset to its initial value",
-    ],
-    hint="Gates are σ outputs multiplying a signal.",
-    explanation="A σ gate near 0 blocks, near 1 lets the information through, and values in between let "
-                "part of it through.",
-)
-
-multi(
-    "gru-parts", "gru",
-    "Which of these belong to a GRU cell?",
-    ["a reset gate r_t", "an update gate z_t", "a candidate hidden state h~_t"],
-    ["a forget gate f_t", "an output gate o_t", "a separate cell state c_t", "an input gate i_t"],
-    hint="Two gates, one candidate.",
-    explanation="A GRU has a reset gate, an update gate and a candidate state; forget, input and output "
-                "gates and a cell state belong to the LSTM.",
-)
-
-true_false(
-    "gru-z-tf", "gru",
-    [
-        ("In the course's GRU, a small update gate z_t keeps the old state.", True,
-         "h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h~_t, so z_t ≈ 0 gives h_t ≈ h_{t−1}."),
-        ("In the course's GRU, a large update gate z_t keeps the old state.", False,
-         "A large z_t takes the candidate: h_t ≈ h~_t. A small z_t keeps the old state."),
-        ("In the course's GRU, z_t close to 1 replaces h_{t−1} with the candidate h~_t.", True,
-         "With z_t = 1 the update is h_t = h~_t."),
-    ],
-    hint="Write out h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h~_t for z_t = 0 and z_t = 1.",
-)
-
-true_false(
-    "gru-r-tf", "gru",
-    [
-        ("If r_t is small, the GRU candidate state ignores much of the old state.", True,
-         "r_t multiplies h_{t−1} before U_h in h~_t = tanh(W_h x_t + U_h (r_t ⊙ h_{t−1}) + b_h)."),
-        ("In the course's GRU the reset gate multiplies the result of U_h h_{t−1}, after the matrix "
-         "product.", False,
-         "The course applies r_t to h_{t−1} before the product: U_h (r_t ⊙ h_{t−1})."),
-        ("The reset gate decides how much past information influences the candidate state.", True,
-         "That is exactly its role in the notes."),
-    ],
-    hint="Find r_t in the candidate-state equation.",
-)
 
 
 def _gate_question(qid: str, topic: str, gate_name: str, sym: str, fn: Callable,
@@ -782,89 +501,6 @@ numeric("gru-full-step", "gru", "One full GRU step by hand", _build_gru_step)
 # LSTM gates and cell state
 # ---------------------------------------------------------------------------------------------
 
-single(
-    "lstm-long-term-memory", "lstm",
-    "Which quantity is the LSTM's long-term memory?",
-    "The cell state c_t",
-    [
-        "The hidden state h_t",
-        "The output gate o_t",
-        "The candidate cell content c~_t",
-        "The forget gate f_t",
-    ],
-    hint="An LSTM separates long-term memory from the working output state.",
-    explanation="c_t is the long-term memory; h_t = o_t ⊙ tanh(c_t) is the short-term working state that "
-                "the cell exposes.",
-)
-
-single(
-    "lstm-forget-role", "lstm",
-    "What does the LSTM forget gate f_t control?",
-    "How much of the previous cell state c_{t−1} is kept in c_t",
-    [
-        "How much of the new candidate c~_t is written into c_t",
-        "How much of the cell state is exposed as h_t",
-        "How much of h_{t−1} enters the candidate, like a GRU reset gate",
-        "Which time steps are skipped during training",
-    ],
-    hint="Find f_t in c_t = f_t ⊙ c_{t−1} + i_t ⊙ c~_t.",
-    explanation="f_t multiplies c_{t−1}; the input gate i_t scales the new content c~_t, and the output "
-                "gate o_t decides what is exposed in h_t.",
-)
-
-single(
-    "lstm-hidden-formula", "lstm",
-    "How does an LSTM compute its hidden state h_t?",
-    "h_t = o_t ⊙ tanh(c_t)",
-    [
-        "h_t = o_t ⊙ c_t",
-        "h_t = f_t ⊙ h_{t−1} + i_t ⊙ c~_t",
-        "h_t = tanh(o_t) ⊙ c_t",
-        "h_t = (1 − o_t) ⊙ h_{t−1} + o_t ⊙ c_t",
-    ],
-    hint="The output gate filters a squashed copy of the cell state.",
-    explanation="The output gate o_t decides which part of tanh(c_t) is exposed: h_t = o_t ⊙ tanh(c_t).",
-)
-
-single(
-    "lstm-input-gate", "lstm",
-    "In c_t = f_t ⊙ c_{t−1} + i_t ⊙ c~_t, what is the job of the input gate i_t?",
-    "It scales how much of the new candidate content c~_t is written into the cell",
-    [
-        "It scales how much of c_{t−1} is kept",
-        "It decides how much of the cell state is exposed as h_t",
-        "It normalises the input x_t before the gates see it",
-        "It selects which input feature the cell reads",
-    ],
-    hint="Each product in the cell update has its own gate.",
-    explanation="f_t keeps old memory, i_t admits new content c~_t; together they form the additive update.",
-)
-
-multi(
-    "lstm-parts", "lstm",
-    "Which of these are part of an LSTM cell?",
-    ["a forget gate f_t", "an input gate i_t", "an output gate o_t", "a cell state c_t",
-     "a candidate cell content c~_t"],
-    ["a reset gate r_t", "an update gate z_t", "a backward state ←h_t"],
-    hint="Three gates, a candidate and two states.",
-    explanation="LSTM = forget gate + input gate + output gate + cell state (with candidate c~_t). Reset "
-                "and update gates belong to the GRU; ←h_t to a bidirectional RNN.",
-    n_right=(2, 4),
-)
-
-true_false(
-    "lstm-tf", "lstm",
-    [
-        ("An LSTM carries two states from step to step: the cell state c_t and the hidden state h_t.", True,
-         "c_t is long-term memory, h_t the working output state; this is a key difference from the GRU."),
-        ("A GRU, like an LSTM, keeps a separate cell state next to its hidden state.", False,
-         "The GRU has only h_t; the separate cell state is what distinguishes the LSTM."),
-        ("The LSTM output gate o_t decides how much of c_{t−1} to keep.", False,
-         "That is the forget gate f_t; o_t decides what of tanh(c_t) is exposed as h_t."),
-    ],
-    hint="Which cell separates long-term memory from its output?",
-)
-
 
 def _build_lstm_cell_update(rng: random.Random) -> Variant:
     cell_update = _ref("lstm", "cell_update")()
@@ -961,179 +597,10 @@ def _build_lstm_step(rng: random.Random) -> Variant:
 numeric("lstm-full-step", "lstm", "One full LSTM step by hand", _build_lstm_step)
 
 # ---------------------------------------------------------------------------------------------
-# Vanishing gradients
-# ---------------------------------------------------------------------------------------------
-
-single(
-    "grad-lstm-why", "gradients",
-    "What is the main reason an LSTM handles long-range dependencies better than a vanilla RNN?",
-    "Its additive cell update c_t = f_t ⊙ c_{t−1} + i_t ⊙ c~_t gives gradients a more stable path",
-    [
-        "It uses ReLU instead of tanh everywhere, so gradients cannot shrink",
-        "It reads the sequence in both directions",
-        "It has fewer parameters, so each one receives a larger gradient",
-        "It resets its state to zero at every time step",
-    ],
-    hint="Compare the cell-state path with repeated squashing through one nonlinear state.",
-    explanation="The cell state is updated additively, so information and gradients can pass along "
-                "c_{t−1} → c_t without being squashed through a nonlinearity at every step.",
-)
-
-single(
-    "grad-vanilla-problem", "gradients",
-    "Why does a vanilla RNN struggle to learn dependencies that span many time steps?",
-    "Gradients can vanish as they are propagated back through many time steps",
-    [
-        "It cannot store more than one number in its hidden state",
-        "Its weights are different at each time step",
-        "Its hidden state is reset to zero at every time step",
-        "Its output layer is too small",
-    ],
-    hint="What happens to a signal multiplied through the same nonlinear step again and again?",
-    explanation="Everything is repeatedly compressed through one nonlinear hidden state, so gradients shrink "
-                "across time; gates and the LSTM cell state give information a better path.",
-)
-
-single(
-    "grad-gru-path", "gradients",
-    "Through which part of the GRU can the old state reach h_t almost unchanged, helping gradient flow?",
-    "The (1 − z_t) ⊙ h_{t−1} term, when z_t is small",
-    [
-        "The z_t ⊙ h~_t term, when z_t is close to 1",
-        "The reset gate, when r_t is close to 1",
-        "The tanh in the candidate state",
-        "The output gate o_t",
-    ],
-    hint="Which term of h_t = (1 − z_t) ⊙ h_{t−1} + z_t ⊙ h~_t contains h_{t−1} without a nonlinearity?",
-    explanation="With a small z_t, h_t ≈ h_{t−1}: the state (and its gradient) passes through a gated "
-                "linear path instead of a squashing nonlinearity.",
-)
-
-multi(
-    "grad-statements", "gradients",
-    "Which statements explain why gated cells help with vanishing gradients?",
-    [
-        "The LSTM cell state is updated additively, not squashed at every step.",
-        "A forget gate f_t near 1 passes c_{t−1}, and its gradient, into c_t almost unchanged.",
-        "A GRU with a small update gate copies h_{t−1} into h_t almost unchanged.",
-    ],
-    [
-        "Gated cells replace every tanh with ReLU.",
-        "Gates keep every state between 0 and 1, so gradients can neither vanish nor explode.",
-        "Gated models remove the need to train through time.",
-        "Stacking more layers removes vanishing gradients on its own.",
-    ],
-    hint="Look for linear, gated paths through time.",
-    explanation="Gates create paths along which information is copied or added rather than squashed: the "
-                "LSTM's additive cell update and the GRU's (1 − z_t) ⊙ h_{t−1} term.",
-)
-
-true_false(
-    "grad-tf", "gradients",
-    [
-        ("The additive cell update c_t = f_t ⊙ c_{t−1} + i_t ⊙ c~_t gives gradients a more stable route "
-         "than repeatedly squashing everything through one nonlinear hidden state.", True,
-         "This is the notes' explanation of why LSTMs handle long-range dependencies better."),
-        ("Stacking more recurrent layers is, by itself, a cure for vanishing gradients.", False,
-         "Depth adds a second direction (across layers) that gradients must travel, which makes "
-         "optimisation harder."),
-        ("GRUs and LSTMs exist mainly to reduce the training difficulty of vanilla RNNs on long sequences.",
-         True, "That is one of the notes' exam-ready takeaways."),
-    ],
-    hint="Which operations let a signal through without squashing it?",
-)
-
-# ---------------------------------------------------------------------------------------------
-# GRU vs LSTM
-# ---------------------------------------------------------------------------------------------
-
-single(
-    "choice-small-data", "gru-vs-lstm",
-    "You have a small dataset of short sequences and training time is tight. Following the course's "
-    "rule of thumb, which cell do you try first?",
-    "A GRU",
-    ["An LSTM", "A bidirectional vanilla RNN", "A 10-layer stacked vanilla RNN"],
-    hint="Fewer parameters, faster training.",
-    explanation="Prefer a GRU when data is smaller, sequences are shorter, training speed matters and you "
-                "want fewer parameters.",
-)
-
-single(
-    "choice-long-seq", "gru-vs-lstm",
-    "Your sequences are long, you have plenty of data, and you need the strongest long-range memory. "
-    "Following the course's rule of thumb, which cell do you choose?",
-    "An LSTM",
-    ["A GRU", "A single-layer vanilla RNN", "A bidirectional RNN used online"],
-    hint="Which cell separates long-term memory into its own state?",
-    explanation="Prefer an LSTM for longer sequences, stronger long-range memory handling, more data and "
-                "when maximum performance matters more than simplicity.",
-)
-
-multi(
-    "choice-prefer-gru", "gru-vs-lstm",
-    "According to the course's rule of thumb, which situations favour a GRU over an LSTM?",
-    ["The dataset is smaller.", "The sequences are shorter.", "Faster training is important.",
-     "You want fewer parameters."],
-    ["Sequences are very long.", "You need the strongest long-range memory handling.",
-     "A lot of data is available.", "Maximum performance matters more than simplicity."],
-    hint="The GRU is the lighter cell.",
-    explanation="GRU: smaller data, shorter sequences, faster training, fewer parameters. LSTM: longer "
-                "sequences, stronger long-range memory, more data, maximum performance.",
-)
-
-multi(
-    "choice-prefer-lstm", "gru-vs-lstm",
-    "According to the course's rule of thumb, which situations favour an LSTM over a GRU?",
-    ["Sequences are longer.", "You need stronger long-range memory handling.", "More data is available.",
-     "Maximum performance is more important than simplicity."],
-    ["The dataset is small.", "Training must be as fast as possible.", "You want the fewest parameters.",
-     "Sequences are short."],
-    hint="The LSTM has more parameters and a separate cell state.",
-    explanation="LSTM: longer sequences, stronger long-range memory, more data, maximum performance. "
-                "The other situations favour the lighter GRU.",
-)
-
-true_false(
-    "choice-tf", "gru-vs-lstm",
-    [
-        ("Following the course's rule of thumb, prefer a GRU when the dataset is small and training speed "
-         "matters.", True, "The GRU is simpler, has fewer parameters and often trains faster."),
-        ("Following the course's rule of thumb, prefer a GRU when sequences are very long and maximum "
-         "performance matters most.", False, "Those are the situations in which the notes prefer an LSTM."),
-        ("A GRU often trains faster than an LSTM.", True,
-         "It has three affine maps instead of four and no separate cell state."),
-    ],
-    hint="Lighter cell for smaller problems; heavier cell for the hardest long-range ones.",
-)
-
-# ---------------------------------------------------------------------------------------------
 # Parameter counts
 # ---------------------------------------------------------------------------------------------
 
 _D, _H, _L = sympy.symbols("d h L")
-
-single(
-    "params-order", "params",
-    "For the same input size d and hidden size h, how do the parameter counts compare (no output layer)?",
-    "vanilla RNN < GRU < LSTM",
-    ["GRU < vanilla RNN < LSTM", "LSTM < GRU < vanilla RNN", "vanilla RNN < LSTM < GRU",
-     "They are all equal, since only h matters"],
-    hint="Count the affine maps: 1, 3 and 4.",
-    explanation="hd + h² + h for the vanilla RNN, 3(hd + h² + h) for the GRU and 4(hd + h² + h) for the LSTM.",
-)
-
-true_false(
-    "params-tf", "params",
-    [
-        ("With the same d and h, a GRU has fewer parameters than an LSTM.", True,
-         "3(hd + h² + h) against 4(hd + h² + h)."),
-        ("A GRU layer has 4(hd + h² + h) parameters.", False,
-         "That is the LSTM count; the GRU has three affine maps: 3(hd + h² + h)."),
-        ("In a stacked RNN, layer 2's input weights have shape h × h, because it reads the h-dimensional "
-         "states of layer 1.", True, "Only layer 1 reads the d-dimensional input."),
-    ],
-    hint="One affine map costs hd + h² + h.",
-)
 
 
 @functools.lru_cache(maxsize=None)
@@ -1317,6 +784,9 @@ _formula_question("formula-bidirectional", "One bidirectional layer as a formula
                   lambda rng: (rng.choice(["gru", "lstm"]), 1, True), ("d", "h"))
 _formula_question("formula-L-layers", "L stacked layers as a formula",
                   lambda rng: (rng.choice(["rnn", "gru", "lstm"]), _L, False), ("d", "h", "L"))
+
+
+BANK.update(load_bank(QUESTIONS_DIR))
 
 
 def questions(topic: str | None = None, kinds: list[str] | None = None) -> list[Question]:
