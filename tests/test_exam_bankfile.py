@@ -38,6 +38,13 @@ def test_the_shipped_bank_is_valid_and_every_computed_question_names_a_generator
     assert computed and all(q.build is GENERATORS[q.qid.replace("-", "_")][1] for q in computed)
 
 
+def test_every_named_generator_has_its_question_in_the_shipped_bank():
+    """A generator registered in code but named by no question file would never be asked."""
+    used = {GENERATORS[q.qid.replace("-", "_")][1] for q in BANK.values() if q.kind in ("numeric", "formula")}
+    unused = sorted(name for name, (_, build) in GENERATORS.items() if build not in used)
+    assert unused == []
+
+
 def test_check_names_every_problem_with_its_file_and_question(bank_copy):
     def gru(data):
         qs = data["questions"]
