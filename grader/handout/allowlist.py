@@ -27,7 +27,6 @@ SHIPPED = (
     "grader/explain.py",        # explains failures from the evidence the fixtures store (no references)
     "grader/masked_localise.py",  # the padded-batch part of that explanation
     "grader/causes.py",
-    "grader/files.py",
     "grader/local_check.py",
     "grader/notebook/*.py",
     "grader/gradcheck.py",      # learners check their own backward functions against finite differences
