@@ -1,6 +1,7 @@
 """Shared fixtures: a warm fork-server per test module and builders for learner submission folders."""
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from contextlib import contextmanager
@@ -9,8 +10,12 @@ from typing import Iterator
 
 import pytest
 
+from grader.check_service.place import SWITCH as CHECK_SERVICE_SWITCH
 from grader.sandbox.client import ForkServer
 from grader.sandbox.limits import Limits
+
+# No test leaves a check service behind: a test of the service turns it on for its own commands.
+os.environ[CHECK_SERVICE_SWITCH] = "0"
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions"

@@ -5,6 +5,7 @@ grader), and from the stored public fixtures otherwise (a learner handout built 
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -23,11 +24,14 @@ from grader.sandbox.client import ForkServer
 @click.option("--seed", type=int, default=None, help="Seed for the inputs (default: a new one each run).")
 @click.option("--fixtures", "fixtures_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               hidden=True, help="Use this fixture folder instead of solutions/ (as a handout does).")
-def check(exercise: str | None, folder: Path, seed: int | None, fixtures_dir: Path | None) -> None:
+@click.pass_obj
+def check(services: dict | None, exercise: str | None, folder: Path, seed: int | None,
+          fixtures_dir: Path | None) -> None:
     """Run the public checks on your exercise files and print feedback.
 
     EXERCISE is one of the exercise ids (gates, vanilla, gru, lstm, sequence, stacked,
-    bidirectional, param_count, backprop, gradient_flow); without it every exercise is checked.
+    bidirectional, param_count, backprop, gradient_flow, masked, conventions); without it
+    every exercise is checked.
     """
     if not folder.is_dir():
         raise click.BadParameter(f"{folder} is not a folder; run this from the folder that holds "
@@ -39,7 +43,9 @@ def check(exercise: str | None, folder: Path, seed: int | None, fixtures_dir: Pa
     if seed is not None and run.from_fixtures:
         click.echo("Note: --seed has no effect here: the public checks use the inputs stored with the handout.",
                    err=True)
-    with ForkServer(symbolic=any(c.kind == "symbolic" for c in run.checks)) as sandbox:
+    warm = (services or {}).get("sandbox")  # the check service's fork-server (grader.check_service)
+    symbolic = any(c.kind == "symbolic" for c in run.checks)
+    with nullcontext(warm) if warm else ForkServer(symbolic=symbolic) as sandbox:
         result = grade_submission(folder, learner="you", checks=run.checks, sandbox=sandbox, seed=run.seed,
                                   preparer=run.preparer)
     click.echo(render_terminal(result, colour=True, public_note=run.note))

@@ -41,6 +41,8 @@ SHIPPED = (
     "grader/archive/*.py",
     "grader/cli/__init__.py",
     "grader/cli/__main__.py",
+    "grader/cli/entry.py",      # the executable: grade check through the warm check service
+    "grader/check_service/*.py",
     "grader/cli/options.py",
     "grader/cli/check.py",
     "grader/cli/submit.py",

@@ -193,7 +193,7 @@ dependencies = [
 $dependencies]
 
 [project.scripts]
-grade = "grader.cli:main"
+grade = "grader.cli.entry:main"
 
 [tool.setuptools]
 packages = { find = { include = ["grader*", "exercises"] } }

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import select
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
@@ -31,11 +29,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from grader.files import FileRefused, read_regular_file
-from grader.sandbox import wire
+from grader.sandbox import frames, wire
 from grader.sandbox.cleanup import remove_tree
 from grader.sandbox.limits import Limits
 
-_LEN = struct.Struct(">Q")
+_LEN = frames.LENGTH
+PEER = "the fork-server"
 MAX_SUBMISSION_FILES = 32
 MAX_SUBMISSION_FILE_BYTES = 1024 * 1024
 
@@ -455,25 +454,10 @@ def _read_frame(fd: int, deadline: float, max_bytes: int = wire.MAX_FRAME_BYTES)
 
     Raises ``OSError`` when the server does not answer in time or closes its pipe, and
     ``WireError`` for a length over ``max_bytes`` (refused before anything is read)."""
-    (length,) = _LEN.unpack(_read_before(fd, _LEN.size, deadline))
+    (length,) = _LEN.unpack(frames.read_before(fd, _LEN.size, deadline, PEER))
     if length > max_bytes:
         raise wire.WireError(f"a reply of {length} bytes exceeds the {max_bytes}-byte limit")
-    return _read_before(fd, length, deadline)
-
-
-def _read_before(fd: int, size: int, deadline: float) -> bytes:
-    """Exactly ``size`` bytes from ``fd`` before ``deadline``, else ``OSError``."""
-    chunks, remaining = [], size
-    while remaining:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([fd], [], [], left)[0]:
-            raise OSError("the fork-server did not answer in time")
-        chunk = os.read(fd, min(remaining, 1 << 20))
-        if not chunk:
-            raise OSError("the fork-server closed its pipe")
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
+    return frames.read_before(fd, length, deadline, PEER)
 
 
 def _decode_outcome(raw: dict) -> Outcome:

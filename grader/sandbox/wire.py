@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import struct
 from itertools import accumulate
 from typing import Any
 
 import numpy as np
 
-_LEN = struct.Struct(">Q")
+from .frames import LENGTH as _LEN
+from .frames import read_exact, write_all, write_frame  # noqa: F401 - the sandbox's framing, used through wire
+
 # json.dumps(..., allow_nan=False) builds an encoder per call; one built once writes the same bytes.
 # The tree it writes is built afresh by _Encoder and so has no cycles (a cyclic value recurses
 # without end there first): the encoder's cycle check, which costs ~30%, is left out.
@@ -424,30 +424,6 @@ class ArrayFromSubclass:
 
     def __init__(self, array: np.ndarray, type_name: str) -> None:
         self.array, self.type_name = array, type_name
-
-
-def write_all(fd: int, data: bytes) -> None:
-    """Write ``data`` to a file descriptor completely (``os.write`` may write less than asked)."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view):]
-
-
-def write_frame(fd: int, payload: bytes) -> None:
-    """Write one length-prefixed frame to a file descriptor, completely."""
-    write_all(fd, _LEN.pack(len(payload)) + payload)
-
-
-def read_exact(fd: int, size: int) -> bytes | None:
-    """Exactly ``size`` bytes from a file descriptor, or None at end of file before that."""
-    chunks, remaining = [], size
-    while remaining:
-        chunk = os.read(fd, min(remaining, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
 
 
 def read_frame(fd: int, max_bytes: int = MAX_FRAME_BYTES) -> bytes | None:

@@ -1,0 +1,65 @@
+"""The ``grade check`` side of the check service: ask it, or say that it did not answer.
+
+``served`` prints nothing unless the service answered in full, so a caller that gets None can
+check in-process as if no service existed. ``start_service`` starts one in the background.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import sys
+
+from grader.check_service import protocol
+from grader.check_service.place import Place, current_place
+from grader.sandbox import frames
+
+CONNECT_SECONDS = 1.0
+REPLY_SECONDS = 300.0  # a whole set of checks on slow code, queued behind another terminal's check
+PEER = "the check service"
+IN_PROCESS_ONLY = ("--fixtures",)  # a fixture folder of a test's own: not worth a service
+
+
+def served(argv: list[str], place: Place | None = None) -> int | None:
+    """Run ``grade check ARGV`` in the user's check service, print its output and return its exit
+    code; None when there is no service to ask or it did not answer (nothing was printed then)."""
+    if any(arg.split("=", 1)[0] in IN_PROCESS_ONLY for arg in argv):
+        return None
+    place = place or current_place()
+    if place is None:
+        return None
+    request = {"argv": argv, "cwd": os.getcwd(), "colour": sys.stdout.isatty()}
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        connection.settimeout(CONNECT_SECONDS)
+        connection.connect(place.socket)
+        connection.setblocking(True)
+        frames.write_frame(connection.fileno(), protocol.encode(request))
+        body = protocol.read_message(connection.fileno(), REPLY_SECONDS, protocol.MAX_REPLY_BYTES, PEER)
+        reply = protocol.decode_reply(body)
+    except (OSError, protocol.ProtocolError) as exc:
+        if not isinstance(exc, (FileNotFoundError, ConnectionRefusedError)):
+            print(f"Note: {PEER} did not answer ({exc}); checking here instead.", file=sys.stderr)
+        return None
+    finally:
+        connection.close()
+    sys.stdout.write(reply.stdout)
+    sys.stdout.flush()
+    sys.stderr.write(reply.stderr)
+    sys.stderr.flush()
+    return reply.code
+
+
+def start_service(place: Place | None = None) -> None:
+    """Start this grader's check service in the background, detached from the terminal; never raises.
+    A service that finds another one already serving ``place`` exits at once."""
+    import subprocess  # here: a check that its service answers never needs it
+
+    try:
+        place = place or current_place()
+        if place is None:
+            return
+        subprocess.Popen([sys.executable, "-m", "grader.check_service", place.socket, place.lock],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         cwd="/", close_fds=True, start_new_session=True)
+    except (OSError, ValueError):
+        pass

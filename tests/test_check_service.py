@@ -1,0 +1,272 @@
+"""The check service: ``grade check`` answered by a warm process, with the output of an in-process check.
+
+A real service process (``python -m grader.check_service``) listens in a private folder of the test's
+own; requests go over its real Unix socket. Nothing here measures speed (that is
+``benchmarks/check_latency.py``): these tests show that what the service answers is what the command
+line would have printed, that bad requests and stale sockets cost nothing, and that it ends by itself.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from grader.check_service import protocol
+from grader.check_service.client import served, start_service
+from grader.check_service.place import (IDLE_SWITCH, SWITCH, Place, current_place, fingerprint,
+                                        private_folder)
+from grader.sandbox import frames
+
+REPO = Path(__file__).resolve().parents[1]
+SOLUTIONS = REPO / "solutions"
+STUBS = REPO / "exercises"
+GRADE = Path(sys.executable).with_name("grade")
+
+
+def wait_for(condition, seconds: float = 180.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("gave up waiting")
+        time.sleep(0.1)
+
+
+def stop(place: Place) -> None:
+    """Kill the service holding ``place``'s lock (its pid is written there), if any."""
+    try:
+        pid = int(Path(place.lock).read_text().strip() or 0)
+    except (OSError, ValueError):
+        return
+    if pid:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.fixture
+def runtime(monkeypatch):
+    """A private runtime folder of the test's own (a short path: socket paths are short), with
+    services switched on."""
+    folder = Path(tempfile.mkdtemp(prefix="run-", dir="/tmp"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(folder))
+    monkeypatch.setenv(SWITCH, "1")
+    monkeypatch.setenv(IDLE_SWITCH, "120")
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    """One running service for the module, at a place of its own; yields that place."""
+    folder = tmp_path_factory.mktemp("service")
+    os.chmod(folder, 0o700)
+    name = folder / f"check-{fingerprint()}"
+    place = Place(f"{name}.sock", f"{name}.lock")
+    env = {**os.environ, IDLE_SWITCH: "300"}
+    process = subprocess.Popen([sys.executable, "-m", "grader.check_service", place.socket, place.lock],
+                               cwd="/", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: os.path.exists(place.socket) or process.poll() is not None)
+        assert process.poll() is None, process.stderr.read().decode()
+        yield place
+    finally:
+        process.kill()
+        process.wait(timeout=30)
+
+
+def in_process(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run([str(GRADE), "check", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_a_served_check_prints_what_the_command_line_prints(service, capsys):
+    expected = in_process("gru", "--dir", str(SOLUTIONS), "--seed", "7")
+    assert expected.returncode == 0, expected.stderr
+    assert served(["gru", "--dir", str(SOLUTIONS), "--seed", "7"], place=service) == 0
+    out, err = capsys.readouterr()
+    assert out == expected.stdout
+    assert "Total: 6/6" in out
+
+
+def test_wrong_code_fails_through_the_service_as_in_process(service, capsys):
+    expected = in_process("lstm", "--dir", str(STUBS), "--seed", "3")
+    assert expected.returncode == 1
+    assert served(["lstm", "--dir", str(STUBS), "--seed", "3"], place=service) == 1
+    assert capsys.readouterr().out == expected.stdout
+
+
+def test_a_relative_folder_is_the_clients(service, capsys, monkeypatch):
+    monkeypatch.chdir(REPO)
+    assert served(["vanilla", "--dir", "solutions", "--seed", "2"], place=service) == 0
+    relative = capsys.readouterr().out
+    assert served(["vanilla", "--dir", str(SOLUTIONS), "--seed", "2"], place=service) == 0
+    assert capsys.readouterr().out == relative
+
+
+def test_a_usage_error_is_reported_as_the_command_line_does(service, capsys):
+    expected = in_process("grue", "--dir", str(SOLUTIONS))
+    assert served(["grue", "--dir", str(SOLUTIONS)], place=service) == expected.returncode == 2
+    out, err = capsys.readouterr()
+    assert err == expected.stderr
+    assert "grue" in err
+
+
+def _raw_exchange(place: Place, data: bytes) -> dict:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.connect(place.socket)
+        connection.sendall(data)
+        body = protocol.read_message(connection.fileno(), 60, protocol.MAX_REPLY_BYTES, "the service")
+    return json.loads(body)
+
+
+@pytest.mark.parametrize("data", [
+    frames.LENGTH.pack(5) + b"hello",                                   # not JSON
+    frames.LENGTH.pack(2) + b"[]",                                      # not an object
+    frames.LENGTH.pack(1 << 40),                                        # a length far over the limit
+    frames.LENGTH.pack(40) + json.dumps({"argv": "gru", "cwd": "/", "colour": 1}).encode(),  # wrong types
+], ids=["not-json", "not-object", "huge-length", "wrong-fields"])
+def test_a_bad_request_is_answered_with_an_error_and_costs_the_next_one_nothing(service, capsys, data):
+    assert "error" in _raw_exchange(service, data)
+    assert served(["gates", "--dir", str(SOLUTIONS), "--seed", "1"], place=service) == 0
+    assert "Total:" in capsys.readouterr().out
+
+
+def test_a_silent_client_is_dropped_after_the_request_deadline(service, capsys):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.connect(service.socket)
+        connection.sendall(frames.LENGTH.pack(100) + b"{")  # and then nothing
+        body = protocol.read_message(connection.fileno(), 60, protocol.MAX_REPLY_BYTES, "the service")
+    assert "did not answer in time" in json.loads(body)["error"]
+    assert served(["gates", "--dir", str(SOLUTIONS), "--seed", "1"], place=service) == 0
+
+
+def test_the_command_line_starts_a_service_and_the_next_check_uses_it(runtime, capsys):
+    first = in_process("gates", "--dir", str(SOLUTIONS), "--seed", "4")
+    assert first.returncode == 0, first.stderr
+    place = current_place()
+    assert place is not None and Path(place.socket).parent == runtime / "deep-rnn-grader"
+    try:
+        wait_for(lambda: os.path.exists(place.socket))
+        assert served(["gates", "--dir", str(SOLUTIONS), "--seed", "4"]) == 0
+        assert capsys.readouterr().out == first.stdout
+        second = in_process("gates", "--dir", str(SOLUTIONS), "--seed", "4")
+        assert (second.returncode, second.stdout) == (0, first.stdout)
+    finally:
+        stop(place)
+
+
+def test_switched_off_nothing_is_asked_or_started(runtime, monkeypatch):
+    monkeypatch.setenv(SWITCH, "0")
+    assert current_place() is None
+    assert served(["gates", "--dir", str(SOLUTIONS)]) is None
+    assert in_process("gates", "--dir", str(SOLUTIONS)).returncode == 0
+    assert not (runtime / "deep-rnn-grader").exists() or not list((runtime / "deep-rnn-grader").iterdir())
+
+
+def test_a_folder_others_may_open_is_not_used(runtime, capsys):
+    (runtime / "deep-rnn-grader").mkdir(mode=0o700)
+    assert private_folder() == str(runtime / "deep-rnn-grader")
+    os.chmod(runtime / "deep-rnn-grader", 0o755)
+    assert private_folder() is None and current_place() is None
+    assert served(["gates", "--dir", str(SOLUTIONS)]) is None
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_stale_socket_is_not_answered_and_a_new_service_replaces_it(runtime, capsys):
+    place = current_place()
+    assert place is not None
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as dead:
+        dead.bind(place.socket)  # a socket file nobody listens on any more
+    assert served(["gates", "--dir", str(SOLUTIONS)], place=place) is None
+    assert capsys.readouterr() == ("", "")  # a refused connection is no news
+    try:
+        start_service(place)
+        wait_for(lambda: served(["gates", "--dir", str(SOLUTIONS), "--seed", "1"], place=place) == 0)
+    finally:
+        stop(place)
+
+
+def test_a_second_service_for_the_same_place_leaves_at_once(service):
+    second = subprocess.run([sys.executable, "-m", "grader.check_service", service.socket, service.lock],
+                            cwd="/", capture_output=True, timeout=120)
+    assert second.returncode == 0
+    assert os.path.exists(service.socket)
+
+
+def test_an_idle_service_exits_and_removes_its_socket(tmp_path):
+    os.chmod(tmp_path, 0o700)
+    name = tmp_path / f"check-{fingerprint()}"
+    place = Place(f"{name}.sock", f"{name}.lock")
+    process = subprocess.Popen([sys.executable, "-m", "grader.check_service", place.socket, place.lock],
+                               cwd="/", env={**os.environ, IDLE_SWITCH: "1"})
+    try:
+        process.wait(timeout=240)
+    finally:
+        process.kill()
+    assert process.returncode == 0
+    assert not os.path.exists(place.socket)
+
+
+def test_a_service_named_for_other_files_exits_at_its_first_wake(tmp_path):
+    os.chmod(tmp_path, 0o700)
+    place = Place(str(tmp_path / "check-000000000000000000000000.sock"), str(tmp_path / "x.lock"))
+    process = subprocess.Popen([sys.executable, "-m", "grader.check_service", place.socket, place.lock],
+                               cwd="/", env={**os.environ, IDLE_SWITCH: "2"})  # wakes every 2 s
+    try:
+        wait_for(lambda: os.path.exists(place.socket) or process.poll() is not None)
+        process.wait(timeout=240)
+    finally:
+        process.kill()
+    assert process.returncode == 0
+
+
+def test_the_fingerprint_follows_the_files_and_not_their_caches(tmp_path):
+    (tmp_path / "pkg" / "__pycache__").mkdir(parents=True)
+    source = tmp_path / "pkg" / "module.py"
+    source.write_text("x = 1\n")
+    roots = (str(tmp_path / "pkg"),)
+    before = fingerprint(roots)
+    (tmp_path / "pkg" / "__pycache__" / "module.pyc").write_bytes(b"cache")
+    assert fingerprint(roots) == before
+    source.write_text("x = 2\n")  # the same size: the modification time tells
+    os.utime(source, ns=(1, 10**18))
+    assert fingerprint(roots) != before
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=512))
+def test_any_bytes_are_a_request_or_a_protocol_error(body):
+    try:
+        request = protocol.decode_request(body)
+    except protocol.ProtocolError:
+        return
+    assert all(isinstance(a, str) for a in request.argv) and request.cwd.startswith("/")
+
+
+json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+                           lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+                           max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["argv", "cwd", "colour", "stdout", "stderr", "code", "error"]), json_values))
+def test_any_json_object_is_a_message_or_a_protocol_error(message):
+    body = json.dumps(message).encode()
+    for decode in (protocol.decode_request, protocol.decode_reply):
+        try:
+            decoded = decode(body)
+        except protocol.ProtocolError:
+            continue
+        if decode is protocol.decode_reply:
+            assert 0 <= decoded.code <= 255 and isinstance(decoded.stdout, str)
