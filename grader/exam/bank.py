@@ -92,6 +92,8 @@ TWINS: tuple[frozenset[str], ...] = (
     frozenset({"gru-components", "gru-parts", "lstm-parts"}),
     frozenset({"stacked-hierarchy", "stacked-hierarchies"}),
     frozenset({"choice-prefer-gru", "choice-prefer-lstm"}),
+    # one computation of how a gradient shrinks over k steps is enough for a paper's gradients section
+    frozenset({"grad-forget-product", "grad-forget-bias-power", "grad-vanilla-bound"}),
 )
 
 
@@ -261,6 +263,11 @@ def _scalar(arr: np.ndarray) -> float:
 
 def _sig(a: float) -> float:
     return 1.0 / (1.0 + math.exp(-a))
+
+
+def _logit(p: float) -> float:
+    """The pre-activation whose σ is ``p``."""
+    return math.log(p / (1 - p))
 
 
 def _miscon(value: float | str, feedback: str, mistake: str) -> dict:
@@ -438,7 +445,7 @@ def _build_gru_mix(rng: random.Random) -> Variant:
     zero = np.zeros((1, 1))
     params = {
         "W_r": zero, "U_r": zero, "b_r": _b(0.0),
-        "W_z": zero, "U_z": zero, "b_z": _b(math.log(z / (1 - z))),
+        "W_z": zero, "U_z": zero, "b_z": _b(_logit(z)),
         "W_h": zero, "U_h": zero, "b_h": _b(math.atanh(ht)),
     }
     value = _scalar(gru_cell(np.zeros((1, 1)), _row([hp]), params))
@@ -595,6 +602,135 @@ def _build_lstm_step(rng: random.Random) -> Variant:
 
 
 numeric("lstm-full-step", "lstm", "One full LSTM step by hand", _build_lstm_step)
+
+# ---------------------------------------------------------------------------------------------
+# Vanishing gradients: products of the steps' Jacobians
+# ---------------------------------------------------------------------------------------------
+
+_FORGET = [0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 0.99]
+_FORGET_BIAS = [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0]
+_SATURATION = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
+
+
+def _cell_path(forget_pre: list[float]) -> float:
+    """∂c_k/∂c_0 of a one-unit LSTM whose forget gate's pre-activation at step t is ``forget_pre[t−1]``,
+    from the reference cell and its Jacobian: the (c, c) entry of J_k … J_1 (``state_jacobian``,
+    state [h; c]). Every weight is zero, so no step reaches c_t from c_{t−1} through h."""
+    lstm_cell = _ref("lstm", "lstm_cell")()
+    state_jacobian = _ref("gradient_flow", "state_jacobian")()
+    zero = np.zeros((1, 1))
+    x, h, c = np.zeros((1, 1)), _row([0.0]), _row([1.0])
+    product = np.eye(2)
+    for a in forget_pre:
+        params = {f"{m}_{g}": zero for m in ("W", "U") for g in "fico"}
+        params.update({f"b_{g}": _b(0.0) for g in "ico"}, b_f=_b(a))
+        product = state_jacobian("lstm", x, h, params, c)[0] @ product
+        h, c = lstm_cell(x, h, c, params)
+    return float(product[1, 1])
+
+
+def _build_forget_product(rng: random.Random) -> Variant:
+    k = rng.choice([3, 4, 5])
+    fs = [rng.choice(_FORGET) for _ in range(k)]
+    value = _cell_path([_logit(f) for f in fs])
+    return Variant(
+        qid="grad-forget-product", topic="gradients", kind="numeric",
+        prompt=f"An LSTM with hidden size h = 1 runs for {k} steps. Along its cell-state path the update "
+               "c_t = f_t ⊙ c_{t−1} + i_t ⊙ c~_t gives ∂c_t/∂c_{t−1} = f_t. With the forget gates below, by "
+               f"what factor ∂c_{k}/∂c_0 is a gradient arriving at c_{k} scaled when it reaches c_0 along "
+               "this path?",
+        given=[[f"f_{t}", _fmt(f)] for t, f in enumerate(fs, 1)],
+        answer=value, tolerance=GATE_TOL, answer_format=NUMERIC_FORMAT,
+        misconceptions=[
+            _miscon(sum(fs), "The chain rule multiplies the steps' derivatives ∂c_t/∂c_{t−1} = f_t; it does not "
+                             "add them.", "forget_gates_added"),
+            _miscon(_cell_path([_logit(f) for f in fs[1:]]),
+                    f"That is ∂c_{k}/∂c_1, one step short: from c_{k} back to c_0 the gradient passes all {k} "
+                    "forget gates.", "step_left_out"),
+            _miscon(math.prod(1 - f for f in fs), "∂c_t/∂c_{t−1} = f_t: a forget gate near 1 keeps c_{t−1}, and "
+                                                  "its gradient; 1 − f_t is what it lets go.", "one_minus_forget_gate"),
+        ],
+        hint="Chain rule: ∂c_k/∂c_0 = ∂c_k/∂c_{k−1} · … · ∂c_1/∂c_0.",
+        explanation=f"∂c_{k}/∂c_0 = f_1 · … · f_{k} = {' · '.join(_fmt(f) for f in fs)} = {value:.4f}: every "
+                    "step multiplies the gradient by its forget gate, so gates near 1 let it through.",
+    )
+
+
+numeric("grad-forget-product", "gradients", "The cell-state gradient over k steps: the product of the forget gates",
+        _build_forget_product)
+
+
+def _build_forget_bias_power(rng: random.Random) -> Variant:
+    b = rng.choice(_FORGET_BIAS)
+    k = rng.randint(2, 10)
+    value = _cell_path([b] * k)
+    f = _cell_path([b])
+    halves = " With b_f = 0 the gate is σ(0) = 0.5 and halves the gradient at every step, 0.5^k;" \
+             " a larger forget bias keeps more of it." if b == 0 else \
+             " A forget bias of 0 would give 0.5^k; the larger b_f keeps more of the gradient."
+    return Variant(
+        qid="grad-forget-bias-power", topic="gradients", kind="numeric",
+        prompt="An LSTM with hidden size h = 1 has forget bias b_f, and the other terms of its forget gate are 0 "
+               "(W_f x_t + U_f h_{t−1} = 0), so f_t = σ(b_f) at every step. Along the cell-state path, "
+               f"∂c_t/∂c_{{t−1}} = f_t. By what factor ∂c_{k}/∂c_0 is a gradient scaled over these k = {k} steps?",
+        given=[["b_f", _fmt(b)], ["k", str(k)]],
+        answer=value, tolerance=GATE_TOL, answer_format=NUMERIC_FORMAT,
+        misconceptions=[
+            _miscon(_cell_path([b] * (k - 1)), f"That is {k - 1} steps: from c_{k} back to c_0 the gradient meets "
+                                               f"{k} forget gates.", "exponent_off_by_one"),
+            _miscon(k * f, "The steps' factors multiply, f · f · … · f = f^k; they do not add up to k · f.",
+                    "factor_times_steps"),
+            _miscon(b ** k, "The factor is the gate f_t = σ(b_f), not its pre-activation b_f.", "sigmoid_left_out"),
+        ],
+        hint="One step multiplies the gradient by f_t = σ(b_f); k steps multiply it k times.",
+        explanation=f"f_t = σ({_t(b)}) = {f:.4f} at every step, so ∂c_{k}/∂c_0 = f^{k} = {value:.4f}." + halves,
+    )
+
+
+numeric("grad-forget-bias-power", "gradients", "A constant forget gate over k steps: σ(b_f)^k",
+        _build_forget_bias_power)
+
+
+def _build_vanilla_bound(rng: random.Random) -> Variant:
+    state_jacobian = _ref("gradient_flow", "state_jacobian")()
+    m = rng.choice(_SATURATION)
+    k = rng.choice([2, 3, 4, 5])
+
+    def step_norm(W_h: np.ndarray, level: float) -> float:
+        """‖∂h_t/∂h_{t−1}‖_F of the reference cell at a step whose units all end at |h_t| = level."""
+        params = {"W_x": np.zeros((2, 1)), "W_h": W_h, "b": np.full(2, math.atanh(level))}
+        return float(np.linalg.norm(state_jacobian("rnn", np.zeros((1, 1)), np.zeros((1, 2)), params)[0], "fro"))
+
+    W_h = np.array([_nums(rng, 2), _nums(rng, 2)])
+    while step_norm(W_h, m) >= 1:  # a bound below 1 per step: the gradient must vanish
+        W_h = np.array([_nums(rng, 2), _nums(rng, 2)])
+    per_step, norm = step_norm(W_h, m), step_norm(W_h, 0.0)
+    value = per_step ** k
+    return Variant(
+        qid="grad-vanilla-bound", topic="gradients", kind="numeric",
+        prompt="A vanilla RNN h_t = tanh(W_x x_t + W_h h_{t−1} + b) has hidden size h = 2. By the chain rule, "
+               "‖∂h_t/∂h_{t−k}‖ ≤ (‖W_h‖ · max|tanh′|)^k, with ‖·‖ the Frobenius norm and the maximum over "
+               f"the k steps. Over these k = {k} steps every unit's state stays at |h| ≥ m. Compute the bound.",
+        given=[["W_h", "[" + ", ".join(_vec(list(row)) for row in W_h) + "]"], ["m", _fmt(m)], ["k", str(k)]],
+        answer=value, tolerance=GATE_TOL, answer_format=NUMERIC_FORMAT,
+        misconceptions=[
+            _miscon(norm ** k, "Each step also multiplies by tanh′(a_t) = 1 − h_t², at most 1 − m² here.",
+                    "derivative_bound_left_out"),
+            _miscon(per_step ** (k - 1), f"That is {k - 1} steps: from h_{{t−k}} to h_t there are {k} Jacobians.",
+                    "exponent_off_by_one"),
+            _miscon(((1 - m) * norm) ** k, "tanh′(a) = 1 − tanh²(a) = 1 − h_t², so |h| ≥ m bounds it by 1 − m², "
+                                           "not 1 − m.", "tanh_derivative_as_one_minus_h"),
+            _miscon((1 - m * m) * norm ** k, "Every step has its own tanh′ factor: raise ‖W_h‖ · max|tanh′| to "
+                                             "the power k, not ‖W_h‖ alone.", "derivative_bound_once"),
+        ],
+        hint="tanh′(a) = 1 − tanh²(a); the norm is the square root of the sum of the squared entries.",
+        explanation=f"‖W_h‖ = {norm:.4f} and max|tanh′| = 1 − m² = {_fmt(1 - m * m)}, so the bound is "
+                    f"({norm:.4f} · {_fmt(1 - m * m)})^{k} = {per_step:.4f}^{k} = {value:.4f}: below 1 per step, so "
+                    "the gradient vanishes geometrically with the distance in time.",
+    )
+
+
+numeric("grad-vanilla-bound", "gradients", "The vanilla RNN's Jacobian bound over k steps", _build_vanilla_bound)
 
 # ---------------------------------------------------------------------------------------------
 # Parameter counts
