@@ -43,14 +43,14 @@ def wait_for(condition, seconds: float = 180.0) -> None:
 
 
 def stop(place: Place) -> None:
-    """Kill the service holding ``place``'s lock (its pid is written there), if any."""
+    """Stop the service holding ``place``'s lock (its pid is written there), if any."""
     try:
         pid = int(Path(place.lock).read_text().strip() or 0)
     except (OSError, ValueError):
         return
     if pid:
         try:
-            os.kill(pid, signal.SIGKILL)
+            os.kill(pid, signal.SIGTERM)  # it removes its fork-server's work root
         except ProcessLookupError:
             pass
 
@@ -68,11 +68,12 @@ def runtime(monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory):
-    """One running service for the module, at a place of its own; yields that place."""
-    folder = tmp_path_factory.mktemp("service")
-    os.chmod(folder, 0o700)
-    name = folder / f"check-{fingerprint()}"
+def service():
+    """One running service for the module, where ``grade check`` run with ``served_env(place)``
+    finds it (a runtime folder of its own); yields that place."""
+    runtime = Path(tempfile.mkdtemp(prefix="svc-", dir="/tmp"))
+    (runtime / "deep-rnn-grader").mkdir(mode=0o700)
+    name = runtime / "deep-rnn-grader" / f"check-{fingerprint()}"
     place = Place(f"{name}.sock", f"{name}.lock")
     env = {**os.environ, IDLE_SWITCH: "300"}
     process = subprocess.Popen([sys.executable, "-m", "grader.check_service", place.socket, place.lock],
@@ -82,12 +83,22 @@ def service(tmp_path_factory):
         assert process.poll() is None, process.stderr.read().decode()
         yield place
     finally:
-        process.kill()
-        process.wait(timeout=30)
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        finally:
+            process.kill()
+        shutil.rmtree(runtime, ignore_errors=True)
 
 
-def in_process(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    return subprocess.run([str(GRADE), "check", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+def served_env(place: Place, **extra: str) -> dict:
+    """The environment in which ``grade check`` asks the service at ``place`` first."""
+    return {**os.environ, SWITCH: "1", "XDG_RUNTIME_DIR": str(Path(place.socket).parents[1]), **extra}
+
+
+def in_process(*args: str, cwd: Path = REPO, env: dict | None = None, text: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run([str(GRADE), "check", *args], capture_output=True, text=text, cwd=cwd, env=env,
+                          timeout=300)
 
 
 def test_a_served_check_prints_what_the_command_line_prints(service, capsys):
@@ -120,6 +131,37 @@ def test_a_usage_error_is_reported_as_the_command_line_does(service, capsys):
     out, err = capsys.readouterr()
     assert err == expected.stderr
     assert "grue" in err
+
+
+def test_names_that_are_not_utf8_are_served_as_the_command_line_takes_them(service, capsys, tmp_path):
+    folder = tmp_path / os.fsdecode(b"caf\xe9-\xff")  # a Latin-1 name: not UTF-8
+    folder.mkdir()
+    shutil.copy(SOLUTIONS / "gates.py", folder)
+    for args in ([str(folder), "--seed", "5"], [str(folder / "missing")]):
+        expected = in_process("gates", "--dir", *args)
+        assert served(["gates", "--dir", *args], place=service) == expected.returncode
+        assert capsys.readouterr() == (expected.stdout, expected.stderr)  # and no note: it was served
+
+
+def test_output_a_terminal_cannot_encode_is_written_as_the_command_line_writes_it(service):
+    args = ("gates", "--dir", str(SOLUTIONS), "--seed", "5")
+    expected = in_process(*args, env={**os.environ, "PYTHONIOENCODING": "ascii"}, text=False)
+    assert expected.returncode == 0 and "✓".encode() in expected.stdout, expected.stderr
+    answered = in_process(*args, env=served_env(service, PYTHONIOENCODING="ascii"), text=False)
+    assert (answered.returncode, answered.stdout, answered.stderr) == (0, expected.stdout, b"")
+
+
+def test_a_working_folder_that_is_gone_or_no_stdout_costs_the_command_line_nothing(service, capsys, tmp_path,
+                                                                                  monkeypatch):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    assert served(["gates"], place=service) is None  # the command then says what it can
+    assert capsys.readouterr() == ("", "")
+    monkeypatch.chdir(REPO)
+    monkeypatch.setattr(sys, "stdout", None)  # started with stdout closed: click prints nothing
+    assert served(["gates", "--dir", str(SOLUTIONS)], place=service) == 0
 
 
 def _raw_exchange(place: Place, data: bytes) -> dict:
@@ -216,6 +258,42 @@ def test_an_idle_service_exits_and_removes_its_socket(tmp_path):
         process.kill()
     assert process.returncode == 0
     assert not os.path.exists(place.socket)
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+@pytest.mark.parametrize("when", ["idle", "mid-request"])
+def test_sigterm_stops_the_service_and_removes_all_it_made(tmp_path, when):
+    runtime, scratch = tmp_path / "run", tmp_path / "tmp"
+    runtime.mkdir(mode=0o700)
+    scratch.mkdir()
+    name = runtime / f"check-{fingerprint()}"
+    place = Place(f"{name}.sock", f"{name}.lock")
+    process = subprocess.Popen([sys.executable, "-m", "grader.check_service", place.socket, place.lock],
+                               cwd="/", env={**os.environ, "TMPDIR": str(scratch)})  # the fork-server's work root
+    try:
+        wait_for(lambda: os.path.exists(place.socket) or process.poll() is not None)
+        fork_servers = _children(process.pid)
+        assert fork_servers and list(scratch.iterdir())
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            if when == "mid-request":  # a check that takes seconds: an endless gate, stopped at its time limit
+                endless = tmp_path / "endless"
+                endless.mkdir()
+                (endless / "gates.py").write_text((SOLUTIONS / "gates.py").read_text()
+                                                  + "\n\ndef gate(x, h_prev, W, U, b):\n    while True:\n        pass\n")
+                connection.connect(place.socket)
+                frames.write_frame(connection.fileno(), protocol.encode(
+                    {"argv": ["gates", "--dir", str(endless)], "cwd": "/", "colour": False}))
+                time.sleep(1.5)
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
+    assert not os.path.exists(place.socket)
+    assert list(scratch.iterdir()) == []  # the fork-server's work root, and any run's work dir
+    assert not [pid for pid in fork_servers if os.path.exists(f"/proc/{pid}")]
 
 
 def test_a_service_named_for_other_files_exits_at_its_first_wake(tmp_path):

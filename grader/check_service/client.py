@@ -27,7 +27,10 @@ def served(argv: list[str], place: Place | None = None) -> int | None:
     place = place or current_place()
     if place is None:
         return None
-    request = {"argv": argv, "cwd": os.getcwd(), "colour": sys.stdout.isatty()}
+    try:
+        request = {"argv": argv, "cwd": os.getcwd(), "colour": _is_terminal(sys.stdout)}
+    except OSError:  # a working folder that was removed: the command says what it can
+        return None
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         connection.settimeout(CONNECT_SECONDS)
@@ -42,11 +45,29 @@ def served(argv: list[str], place: Place | None = None) -> int | None:
         return None
     finally:
         connection.close()
-    sys.stdout.write(reply.stdout)
-    sys.stdout.flush()
-    sys.stderr.write(reply.stderr)
-    sys.stderr.flush()
+    _write(sys.stdout, reply.stdout)
+    _write(sys.stderr, reply.stderr)
     return reply.code
+
+
+def _is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # no stream (started with it closed), or a closed one
+        return False
+
+
+def _write(stream, text: str) -> None:
+    """``text`` on ``stream``; nothing without a stream, and in UTF-8 where the stream's own encoding
+    cannot hold it (as ``click.echo`` does), a name that is not UTF-8 as ``\\udcXX`` (as stderr does)."""
+    if stream is None or not text:
+        return
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:  # raised before anything was written
+        stream.flush()
+        stream.buffer.write(text.encode("utf-8", errors="backslashreplace"))
+    stream.flush()
 
 
 def start_service(place: Place | None = None) -> None:

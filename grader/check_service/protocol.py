@@ -42,7 +42,9 @@ class Reply:
 
 
 def encode(message: dict) -> bytes:
-    return json.dumps(message, ensure_ascii=False).encode("utf-8", errors="surrogatepass")
+    """ASCII JSON: a name that is not UTF-8 (decoded with ``surrogateescape``, as ``sys.argv`` and
+    ``os.getcwd`` give it) crosses as ``\\udcXX`` escapes and decodes to the very same string."""
+    return json.dumps(message).encode("ascii")
 
 
 def _object(body: bytes) -> dict:

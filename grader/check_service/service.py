@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import signal
 import socket
 import struct
 import time
@@ -27,7 +28,25 @@ WAKE_SECONDS = 30.0  # how often an idle service looks at the clock and the grad
 _PEER_CREDENTIALS = struct.Struct("3i")  # struct ucred: pid, uid, gid
 
 
+class Stopped(BaseException):
+    """SIGTERM: leave through every ``finally`` (the socket, the fork-server and its work root go);
+    not an ``Exception`` nor a ``SystemExit``, which a check's own handlers would take for its end."""
+
+
+def _stop(signum, frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the clean-up short
+    raise Stopped
+
+
 def main(argv: list[str]) -> int:
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        return _main(argv)
+    except Stopped:
+        return 0
+
+
+def _main(argv: list[str]) -> int:
     socket_path, lock_path = argv[0], argv[1]
     with open(lock_path, "a") as lock:
         try:

@@ -21,7 +21,11 @@ class WarmGrader:
     def __init__(self) -> None:
         public_run(None, seed=0)  # imports every suite and reference once
         self.sandbox = ForkServer()  # SymPy preloaded: a long-lived server pays it once
-        self.sandbox.start()
+        try:
+            self.sandbox.start()
+        except BaseException:
+            self.sandbox.close()  # its work root too
+            raise
 
     def check(self, request: Request) -> Reply:
         os.chdir(request.cwd)
