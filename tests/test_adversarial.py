@@ -68,10 +68,12 @@ def listener():
     udp.close()
 
 
-def build_attack(name: str, make_submission, marker: str, outside: Path, port: int) -> Path:
-    """The learner folder for one attack: the references, with the attack's files put in."""
+def build_attack(name: str, make_submission, marker: str, outside: Path, port: int,
+                 grader_pid: int | None = None) -> Path:
+    """The learner folder for one attack: the references, with the attack's files put in; the
+    grader it aims at is this process unless ``grader_pid`` says otherwise."""
     values = {"@MARKER@": marker, "@OUTSIDE@": str(outside), "@REPO@": str(REPO), "@PORT@": str(port),
-              "@GRADER_PID@": str(os.getpid())}
+              "@GRADER_PID@": str(grader_pid or os.getpid())}
 
     def fill(text: str) -> str:
         for key, value in values.items():

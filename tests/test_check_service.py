@@ -16,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,8 @@ from grader.check_service.client import served, start_service
 from grader.check_service.place import (IDLE_SWITCH, SWITCH, Place, current_place, fingerprint,
                                         private_folder)
 from grader.sandbox import frames
+from grader.sandbox.client import Call, ForkServer
+from test_adversarial import build_attack
 
 REPO = Path(__file__).resolve().parents[1]
 SOLUTIONS = REPO / "solutions"
@@ -164,6 +167,31 @@ def test_a_working_folder_that_is_gone_or_no_stdout_costs_the_command_line_nothi
     assert served(["gates", "--dir", str(SOLUTIONS)], place=service) == 0
 
 
+@pytest.fixture(scope="module")
+def honest_gates():
+    """What the command line prints for correct gates code, seed 9."""
+    expected = in_process("gates", "--dir", str(SOLUTIONS), "--seed", "9")
+    assert expected.returncode == 0, expected.stderr
+    return expected.stdout
+
+
+@pytest.mark.parametrize("attack", ["kill_parent", "fork_bomb", "daemon", "fd_guessing", "ignore_sigxcpu"])
+def test_a_hostile_check_gains_nothing_and_the_next_honest_one_is_answered_right(service, attack, make_submission,
+                                                                                 honest_gates, tmp_path, capsys):
+    """From ``tests/adversarial``: the attack aims at the service (``kill_parent`` at its pid)."""
+    service_pid = int(Path(service.lock).read_text())
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    folder = build_attack(attack, make_submission, "svc" + uuid.uuid4().hex[:10], outside, port=9,
+                          grader_pid=service_pid)
+    assert served(["gates", "--dir", str(folder), "--seed", "9"], place=service) == 1
+    out = capsys.readouterr().out
+    assert "Total: 1/3" in out and "✓ sigmoid" in out, out  # the honest sigmoid only
+    assert os.path.exists(f"/proc/{service_pid}") and list(outside.iterdir()) == []
+    assert served(["gates", "--dir", str(SOLUTIONS), "--seed", "9"], place=service) == 0
+    assert capsys.readouterr().out == honest_gates
+
+
 def _raw_exchange(place: Place, data: bytes) -> dict:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
         connection.connect(place.socket)
@@ -191,6 +219,49 @@ def test_a_silent_client_is_dropped_after_the_request_deadline(service, capsys):
         body = protocol.read_message(connection.fileno(), 60, protocol.MAX_REPLY_BYTES, "the service")
     assert "did not answer in time" in json.loads(body)["error"]
     assert served(["gates", "--dir", str(SOLUTIONS), "--seed", "1"], place=service) == 0
+
+
+ASK_THE_SERVICE = """
+import json
+import socket
+import struct
+
+def ask(path, argv):
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+            connection.settimeout(60)
+            connection.connect(path)
+            request = json.dumps({"argv": argv, "cwd": "/", "colour": False}).encode()
+            connection.sendall(struct.pack(">Q", len(request)) + request)
+            reply = b""
+            while chunk := connection.recv(1 << 16):
+                reply += chunk
+    except OSError as exc:
+        return f"refused: {exc}"
+    return reply[8:].decode()
+"""
+
+
+def _no_new_privileges() -> bool:
+    return "NoNewPrivs:\t1" in Path("/proc/self/status").read_text()
+
+
+@pytest.mark.parametrize("without", [(), ("seccomp", "identity")], ids=["full-sandbox", "no-seccomp-same-uid"])
+def test_learner_code_in_a_sandbox_cannot_have_the_service_check_anything(service, tmp_path, without, capsys):
+    """Through the real sandbox: every layer keeps the child from the socket (the uid drop from the
+    folder, seccomp from socket()); where neither is there (no libseccomp, a user who is not root),
+    the service itself refuses it: a sandboxed process has no_new_privs set and the service has not."""
+    if _no_new_privileges():
+        pytest.skip("these tests run with no_new_privs set: a sandbox child cannot be told from them")
+    learner = tmp_path / "learner"
+    learner.mkdir()
+    (learner / "gates.py").write_text(ASK_THE_SERVICE)
+    argv = ["gates", "--dir", str(SOLUTIONS), "--seed", "1"]
+    with ForkServer(without=without, symbolic=False) as sandbox:
+        outcome = sandbox.run(learner, [Call("gates", "ask", (service.socket, argv))]).outcomes[0]
+    assert outcome.ok, outcome.message
+    assert "Total" not in outcome.value
+    assert served(argv, place=service) == 0 and "Total: 3/3" in capsys.readouterr().out
 
 
 def test_the_command_line_starts_a_service_and_the_next_check_uses_it(runtime, capsys):

@@ -3,9 +3,9 @@
 Started by ``grade check`` (``client.start_service``) as ``python -m grader.check_service SOCKET
 LOCK``. It holds an exclusive lock on LOCK for its whole life (a second service for the same socket
 exits at once), answers one connection at a time, only from its own user (checked on the socket
-with ``SO_PEERCRED``, in a folder only that user can open), and exits when idle for
-``place.idle_seconds()`` or when the grader's files no longer match the fingerprint in its socket's
-name. Each request runs the very ``check`` command of ``grade check`` with its output captured;
+with ``SO_PEERCRED``, in a folder only that user can open) and never from a sandbox child, and
+exits when idle for ``place.idle_seconds()``, when the grader's files no longer match the
+fingerprint in its socket's name, or on SIGTERM (always through its clean-up). Each request runs the very ``check`` command of ``grade check`` with its output captured;
 learner code runs only in the warm fork-server's sandboxed children, as everywhere.
 """
 from __future__ import annotations
@@ -93,7 +93,7 @@ def serve(listener: socket.socket, warm, expected_fingerprint: str) -> None:
             continue
         with connection:
             connection.setblocking(True)
-            if _same_user(connection):
+            if _may_ask(connection):
                 answer(connection, warm)
         last_request = time.monotonic()
 
@@ -103,12 +103,29 @@ def fingerprint_in(socket_path: str) -> str:
     return os.path.basename(socket_path).removeprefix("check-").removesuffix(".sock")
 
 
-def _same_user(connection: socket.socket) -> bool:
+def _may_ask(connection: socket.socket) -> bool:
+    """The peer is this user's, and no sandbox child: every child sets no_new_privs, so a peer that
+    has it while this service has not is learner code (where the uid drop and seccomp, which keep
+    it from the socket, are missing). A peer that cannot be looked at is refused."""
     try:
         raw = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _PEER_CREDENTIALS.size)
     except OSError:
         return False
-    return _PEER_CREDENTIALS.unpack(raw)[1] == os.getuid()
+    pid, uid, _ = _PEER_CREDENTIALS.unpack(raw)
+    confined = _no_new_privs(str(pid))
+    return uid == os.getuid() and confined is not None and (not confined or _no_new_privs("self") is True)
+
+
+def _no_new_privs(pid: str) -> bool | None:
+    """Whether process ``pid`` ("self" for this one) has no_new_privs set; None if unknown."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"NoNewPrivs:"):
+                    return line.split()[1:2] == [b"1"]
+    except OSError:
+        pass
+    return None
 
 
 def answer(connection: socket.socket, warm) -> None:
