@@ -192,6 +192,34 @@ def test_a_hostile_check_gains_nothing_and_the_next_honest_one_is_answered_right
     assert capsys.readouterr().out == honest_gates
 
 
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _endless_gates(folder: Path) -> Path:
+    """Correct gates code but a ``gate`` that never returns: each call runs to its time limit."""
+    folder.mkdir()
+    (folder / "gates.py").write_text((SOLUTIONS / "gates.py").read_text()
+                                     + "\n\ndef gate(x, h_prev, W, U, b):\n    while True:\n        pass\n")
+    return folder
+
+
+def test_a_check_whose_client_hung_up_is_given_up_and_the_next_one_answered(service, tmp_path, capsys, honest_gates):
+    """Ctrl-C in ``grade check`` closes its connection: the service stops that check (and so the
+    fork-server that ran it) instead of keeping the next check waiting for it."""
+    service_pid = int(Path(service.lock).read_text())
+    fork_server = _children(service_pid)
+    endless = _endless_gates(tmp_path / "endless")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+        connection.connect(service.socket)
+        frames.write_frame(connection.fileno(), protocol.encode(
+            {"argv": ["gates", "--dir", str(endless)], "cwd": "/", "colour": False}))
+        time.sleep(1.0)  # the gate is running now
+    assert served(["gates", "--dir", str(SOLUTIONS), "--seed", "9"], place=service) == 0
+    assert capsys.readouterr().out == honest_gates
+    assert _children(service_pid) != fork_server  # the abandoned check was stopped, not run out
+
+
 def _raw_exchange(place: Place, data: bytes) -> dict:
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
         connection.connect(place.socket)
@@ -331,10 +359,6 @@ def test_an_idle_service_exits_and_removes_its_socket(tmp_path):
     assert not os.path.exists(place.socket)
 
 
-def _children(pid: int) -> list[int]:
-    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-
-
 @pytest.mark.parametrize("when", ["idle", "mid-request"])
 def test_sigterm_stops_the_service_and_removes_all_it_made(tmp_path, when):
     runtime, scratch = tmp_path / "run", tmp_path / "tmp"
@@ -349,11 +373,8 @@ def test_sigterm_stops_the_service_and_removes_all_it_made(tmp_path, when):
         fork_servers = _children(process.pid)
         assert fork_servers and list(scratch.iterdir())
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-            if when == "mid-request":  # a check that takes seconds: an endless gate, stopped at its time limit
-                endless = tmp_path / "endless"
-                endless.mkdir()
-                (endless / "gates.py").write_text((SOLUTIONS / "gates.py").read_text()
-                                                  + "\n\ndef gate(x, h_prev, W, U, b):\n    while True:\n        pass\n")
+            if when == "mid-request":  # a check that takes seconds
+                endless = _endless_gates(tmp_path / "endless")
                 connection.connect(place.socket)
                 frames.write_frame(connection.fileno(), protocol.encode(
                     {"argv": ["gates", "--dir", str(endless)], "cwd": "/", "colour": False}))

@@ -12,5 +12,6 @@ Modules:
     place    -- where the user's service listens (a folder only the user can open) and its name
     protocol -- the JSON messages over the socket, and their checks
     client   -- the ``grade check`` side: ask the service, or say it did not answer
-    service  -- the service process itself (``python -m grader.check_service SOCKET``)
+    service  -- the service process itself (``python -m grader.check_service SOCKET LOCK``)
+    hangup   -- a check whose client hung up (Ctrl-C) is given up, not run out
 """

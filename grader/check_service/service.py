@@ -20,6 +20,7 @@ import time
 import traceback
 
 from grader.check_service import protocol
+from grader.check_service.hangup import HungUp, given_up_on_hang_up, install as stop_checks_on_hang_up
 from grader.check_service.place import fingerprint, idle_seconds
 from grader.sandbox import frames
 
@@ -40,6 +41,7 @@ def _stop(signum, frame) -> None:
 
 def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, _stop)
+    stop_checks_on_hang_up()
     try:
         return _main(argv)
     except Stopped:
@@ -129,7 +131,8 @@ def _no_new_privs(pid: str) -> bool | None:
 
 
 def answer(connection: socket.socket, warm) -> None:
-    """Read one request, run it, write the reply; a bad request or a gone client costs nothing."""
+    """Read one request, run it, write the reply; a bad request or a gone client costs nothing (a
+    client that hangs up while its check runs ends that check)."""
     try:
         body = protocol.read_message(connection.fileno(), REQUEST_SECONDS, protocol.MAX_REQUEST_BYTES, "the client")
         request = protocol.decode_request(body)
@@ -137,8 +140,11 @@ def answer(connection: socket.socket, warm) -> None:
         reply = {"error": f"bad request: {exc}"}
     else:
         try:
-            result = warm.check(request)
+            with given_up_on_hang_up(connection):
+                result = warm.check(request)
             reply = {"stdout": result.stdout, "stderr": result.stderr, "code": result.code}
+        except HungUp:
+            return  # nobody is left to read a reply
         except Exception:  # noqa: BLE001 - the client then checks in-process and shows the error itself
             reply = {"error": traceback.format_exc(limit=3)[-2000:]}
     message = protocol.encode(reply)
