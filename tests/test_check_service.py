@@ -414,6 +414,22 @@ def test_the_fingerprint_follows_the_files_and_not_their_caches(tmp_path):
     assert fingerprint(roots) != before
 
 
+@pytest.mark.parametrize("setting", ["DEEP_RNN_GRADER_SANDBOX_SYMPY", "GRADER_SUBMISSION_WALL_SECONDS",
+                                     "GRADER_SUBMISSION_CPU_SECONDS"])
+def test_a_setting_the_check_reads_from_the_environment_names_another_service(monkeypatch, setting):
+    """The service reads its settings once, at its start: a check with other settings needs its own."""
+    monkeypatch.delenv(setting, raising=False)
+    before = fingerprint()
+    monkeypatch.setenv(setting, "7")
+    assert fingerprint() != before
+    monkeypatch.setenv(IDLE_SWITCH, "9")  # the service's own settings name no other service
+    monkeypatch.setenv(SWITCH, "1")
+    after = fingerprint()
+    monkeypatch.setenv(IDLE_SWITCH, "10")
+    monkeypatch.setenv(SWITCH, "0")
+    assert fingerprint() == after
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=512))
 def test_any_bytes_are_a_request_or_a_protocol_error(body):

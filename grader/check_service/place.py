@@ -5,7 +5,7 @@ The socket sits in a folder that only the user can open (``$XDG_RUNTIME_DIR/deep
 open, is not used (the check then runs in-process). The socket's name holds a fingerprint of this
 grader build (the Python, the ``DEEP_RNN_GRADER_*`` settings, and the path, size and modification
 time of every file of the grader, the references and the templates), so an edited, reinstalled or
-differently configured grader never talks to a service that loaded other code.
+differently configured grader never talks to a service that loaded other code or other settings.
 
 Nothing here imports more than the standard library: the client runs it before anything heavy.
 """
@@ -18,6 +18,8 @@ import sys
 
 SWITCH = "DEEP_RNN_GRADER_CHECK_SERVICE"  # "0": never use or start a service
 IDLE_SWITCH = "DEEP_RNN_GRADER_CHECK_SERVICE_IDLE"  # seconds without a request before the service exits
+# the environment variables the grader reads, by prefix (GRADER_SUBMISSION_WALL_SECONDS, for one)
+SETTINGS = ("DEEP_RNN_GRADER_", "GRADER_")
 DEFAULT_IDLE_SECONDS = 15 * 60.0
 _PACKAGE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # grader/
 BUILD_ROOTS = (_PACKAGE, *(os.path.join(os.path.dirname(_PACKAGE), name) for name in ("solutions", "templates")))
@@ -68,12 +70,12 @@ def private_folder() -> str | None:
 
 
 def fingerprint(roots: tuple[str, ...] = BUILD_ROOTS) -> str:
-    """24 hex digits that change when the Python, a ``DEEP_RNN_GRADER_*`` setting (but the service's
-    own two) or any file under ``roots`` (by path, size and modification time) changes."""
+    """24 hex digits that change when the Python, a ``DEEP_RNN_GRADER_*`` or ``GRADER_*`` setting (but
+    the service's own two) or any file under ``roots`` (by path, size and modification time) changes."""
     digest = hashlib.blake2b(digest_size=12)
     digest.update(f"{os.path.realpath(sys.executable)}\0{sys.prefix}\0{sys.version}\0".encode())
     for name in sorted(os.environ):
-        if name.startswith("DEEP_RNN_GRADER_") and name not in (SWITCH, IDLE_SWITCH):
+        if name.startswith(SETTINGS) and name not in (SWITCH, IDLE_SWITCH):
             digest.update(f"{name}={os.environ[name]}\0".encode(errors="replace"))
     for root in roots:
         for folder, subfolders, files in os.walk(root):
