@@ -154,6 +154,19 @@ def test_output_a_terminal_cannot_encode_is_written_as_the_command_line_writes_i
     assert (answered.returncode, answered.stdout, answered.stderr) == (0, expected.stdout, b"")
 
 
+def test_a_reader_that_left_early_ends_the_check_as_on_the_command_line(service):
+    """``grade check | head``, with ``head`` gone before the output comes: quietly, exit code 1."""
+    def closed_pipe(env: dict) -> tuple[int, bytes]:
+        process = subprocess.Popen([str(GRADE), "check", "gates", "--dir", str(STUBS), "--seed", "1"], cwd=REPO,
+                                   env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process.stdout.close()
+        return process.wait(timeout=300), process.stderr.read()
+
+    expected = closed_pipe(dict(os.environ))
+    assert expected[0] == 1
+    assert closed_pipe(served_env(service)) == expected
+
+
 def test_a_working_folder_that_is_gone_or_no_stdout_costs_the_command_line_nothing(service, capsys, tmp_path,
                                                                                   monkeypatch):
     gone = tmp_path / "gone"
@@ -290,6 +303,36 @@ def test_learner_code_in_a_sandbox_cannot_have_the_service_check_anything(servic
     assert outcome.ok, outcome.message
     assert "Total" not in outcome.value
     assert served(argv, place=service) == 0 and "Total: 3/3" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can connect as another user")
+def test_another_user_who_reaches_the_socket_is_not_answered(service, capsys):
+    """Its folder keeps other users out; were it opened to them, the peer's uid still would."""
+    folders = Path(service.socket).parents[:2]  # deep-rnn-grader/ and the runtime folder above it
+    body = protocol.encode({"argv": ["gates", "--dir", str(SOLUTIONS)], "cwd": "/", "colour": False})
+    code = ("import socket, sys\n"
+            "with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:\n"
+            "    connection.settimeout(60)\n"
+            "    connection.connect(sys.argv[1])\n"
+            "    try:\n"
+            "        connection.sendall(bytes.fromhex(sys.argv[2]))\n"
+            "        print(len(connection.recv(1 << 16)))\n"
+            "    except (BrokenPipeError, ConnectionResetError):  # closed with the request unread\n"
+            "        print(0)\n")
+    try:
+        for folder in folders:
+            os.chmod(folder, 0o711)
+        os.chmod(service.socket, 0o666)
+        other = subprocess.run([shutil.which("python3", path="/usr/bin:/bin") or sys.executable, "-I", "-c", code,
+                                service.socket, (frames.LENGTH.pack(len(body)) + body).hex()],
+                               user=65534, group=65534, cwd="/", capture_output=True, text=True, timeout=120)
+    finally:
+        for folder in folders:
+            os.chmod(folder, 0o700)
+        os.chmod(service.socket, 0o600)
+    assert (other.returncode, other.stdout.strip()) == (0, "0"), other.stderr  # connected, then closed unanswered
+    assert served(["gates", "--dir", str(SOLUTIONS), "--seed", "1"], place=service) == 0
+    assert "Total: 3/3" in capsys.readouterr().out
 
 
 def test_the_command_line_starts_a_service_and_the_next_check_uses_it(runtime, capsys):

@@ -169,6 +169,16 @@ def test_a_changed_fixture_file_is_refused(handout, tmp_path):
         fixtures(fixtures.checks()[0], seed=0)
 
 
+def test_grade_check_on_a_changed_fixture_file_says_so_without_a_traceback(handout, tmp_path):
+    copy = shutil.copytree(handout / FIXTURES, tmp_path / "fixtures")
+    first = sorted(copy.glob("*-gates-*.wire"))[0]
+    data = first.read_bytes()
+    first.write_bytes(data[:-1] + bytes([data[-1] ^ 0xFF]))
+    result = CliRunner().invoke(main, ["check", "gates", "--dir", str(REPO / "solutions"), "--fixtures", str(copy)])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "Error: " in result.output and "changed after the handout was built" in result.output
+
+
 def test_readme_teaches_the_workflow(handout):
     readme = (handout / "README.md").read_text(encoding="utf-8")
     for command in ("pip install -e .", "grade check gru", "grade check ", "grade submit --learner"):

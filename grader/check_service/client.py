@@ -45,8 +45,12 @@ def served(argv: list[str], place: Place | None = None) -> int | None:
         return None
     finally:
         connection.close()
-    _write(sys.stdout, reply.stdout)
-    _write(sys.stderr, reply.stderr)
+    for stream, text in ((sys.stdout, reply.stdout), (sys.stderr, reply.stderr)):
+        try:
+            _write(stream, text)
+        except BrokenPipeError:  # `grade check | head`: as click ends then, quietly and with code 1
+            _discard_the_rest(stream)
+            return 1
     return reply.code
 
 
@@ -55,6 +59,17 @@ def _is_terminal(stream) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):  # no stream (started with it closed), or a closed one
         return False
+
+
+def _discard_the_rest(stream) -> None:
+    """Point ``stream``'s descriptor at /dev/null: what is still buffered then goes nowhere at exit,
+    instead of raising there too."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _write(stream, text: str) -> None:

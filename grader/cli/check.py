@@ -12,6 +12,7 @@ import click
 
 from grader.cli.options import EXERCISE
 from grader.engine import grade_submission
+from grader.fixtures import FixtureError
 from grader.local_check import LocalCheckError, public_run
 from grader.report.render import render_terminal
 from grader.sandbox.client import ForkServer
@@ -46,7 +47,10 @@ def check(services: dict | None, exercise: str | None, folder: Path, seed: int |
     warm = (services or {}).get("sandbox")  # the check service's fork-server (grader.check_service)
     symbolic = any(c.kind == "symbolic" for c in run.checks)
     with nullcontext(warm) if warm else ForkServer(symbolic=symbolic) as sandbox:
-        result = grade_submission(folder, learner="you", checks=run.checks, sandbox=sandbox, seed=run.seed,
-                                  preparer=run.preparer)
+        try:
+            result = grade_submission(folder, learner="you", checks=run.checks, sandbox=sandbox, seed=run.seed,
+                                      preparer=run.preparer)
+        except FixtureError as exc:  # a fixture file changed since the handout was built: read as it is used
+            raise click.ClickException(str(exc)) from None
     click.echo(render_terminal(result, colour=True, public_note=run.note))
     raise SystemExit(0 if result.score == result.max_score else 1)
