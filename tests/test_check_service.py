@@ -253,6 +253,16 @@ def test_a_bad_request_is_answered_with_an_error_and_costs_the_next_one_nothing(
     assert "Total:" in capsys.readouterr().out
 
 
+def test_a_check_the_service_could_not_run_is_a_one_line_note(service):
+    """Its traceback stays in the service: the command that checks instead shows its own."""
+    request = protocol.encode({"argv": ["gates"], "cwd": "/no/such/folder", "colour": False})
+    reply = _raw_exchange(service, frames.LENGTH.pack(len(request)) + request)
+    assert "Traceback" in reply["error"]
+    with pytest.raises(protocol.ProtocolError) as raised:
+        protocol.decode_reply(protocol.encode(reply))
+    assert "\n" not in str(raised.value) and str(raised.value).endswith("'/no/such/folder'")
+
+
 def test_a_silent_client_is_dropped_after_the_request_deadline(service, capsys):
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
         connection.connect(service.socket)

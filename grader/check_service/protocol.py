@@ -74,7 +74,8 @@ def decode_request(body: bytes) -> Request:
 def decode_reply(body: bytes) -> Reply:
     value = _object(body)
     if "error" in value:
-        raise ProtocolError(f"the service could not run the check: {str(value['error'])[:500]}")
+        last_line = (str(value["error"]).strip().splitlines() or [""])[-1]  # of a traceback: the exception
+        raise ProtocolError(f"the service could not run the check: {last_line[:500]}")
     stdout, stderr, code = value.get("stdout"), value.get("stderr"), value.get("code")
     if not (isinstance(stdout, str) and isinstance(stderr, str)):
         raise ProtocolError("'stdout' and 'stderr' must be strings")
