@@ -43,12 +43,12 @@ from grader.cluster.errors import ClusterError
 from grader.engine import Preparer, grade_submission, prepare
 from grader.files import FileRefused, read_regular_file
 from grader.gradebook import Gradebook, GradingKey
-from grader.intake import Identity, Roster, Submission, discover
+from grader.intake import Identity, Roster, Submission, discover, graded_files
 from grader.model import SubmissionResult
 from grader.names import result_folder_name
 from grader.notebook.cells import modules_from_notebook, read_notebook_file, write_modules
 from grader.pool import GradingPool, InputScope, PoolKind, ReportMode, Task, TaskOutcome
-from grader.sandbox.client import MAX_SUBMISSION_FILE_BYTES, MAX_SUBMISSION_FILES, ForkServer
+from grader.sandbox.client import ForkServer
 from grader.suites import Check
 
 GRADING_CODE = ("solutions", "grader/suites", "grader/judge.py", "grader/compare.py", "grader/engine.py",
@@ -167,13 +167,7 @@ def content_hash(submission: Submission) -> str:
             return "raw:" + hashlib.sha256(_raw_bytes(submission.path, exc)).hexdigest()
         files = {name: data for name, data in contents.items() if name != MANIFEST_NAME}
     else:
-        for path in sorted(submission.path.glob("*.py")):
-            try:  # as the sandbox copies them: regular files only, never waiting on a FIFO
-                files[path.name] = read_regular_file(path, MAX_SUBMISSION_FILE_BYTES)
-            except (FileRefused, OSError):
-                continue
-            if len(files) >= MAX_SUBMISSION_FILES:
-                break
+        files = graded_files(submission.path)
     digest = hashlib.sha256()
     for name in sorted(files):
         digest.update(f"{name}\0{hashlib.sha256(files[name]).hexdigest()}\n".encode())

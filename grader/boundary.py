@@ -21,8 +21,9 @@ same function with the fork-server it started::
 
 A ``Task`` names its checks by id (checks hold functions and do not cross process boundaries).
 It carries the submission either as ``path`` (a folder, or a ``.zip`` made by ``grade submit``, on
-a filesystem the worker shares) or as ``payload``: the bytes of such a ``.zip``, for a worker that
-shares no filesystem. A payload goes through the same vetted extraction as an archive on disk.
+a filesystem the worker shares) or as ``payload``, for a worker that shares no filesystem: the bytes
+of such a ``.zip`` (vetted and extracted as an archive on disk is), of a notebook, or of a folder's
+graded files (written back as that folder).
 """
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ class Task:
     """Grade one learner (or, with ``result`` set, only write the reports of a stored result).
 
     ``path``: the submission's folder or ``.zip``; ``payload``: the bytes of a ``.zip`` made by
-    ``grade submit`` instead (``path`` is then ignored), or with ``payload_kind="ipynb"`` of a
+    ``grade submit`` instead (``path`` is then ignored), with ``payload_kind="folder"`` a folder's
+    graded files (``grader.cluster.payload.pack_folder``), or with ``payload_kind="ipynb"`` of a
     handed-in notebook. ``out_dir``: where ``<learner>/`` reports
     go (None: no reports). ``shared_inputs``: every task of the batch has the same seed, so a
     worker prepares each check once for all of them.
@@ -63,7 +65,7 @@ class Task:
     result: dict[str, Any] | None = None
     shared_inputs: bool = False
     payload: bytes | None = None
-    payload_kind: Literal["zip", "ipynb"] = "zip"
+    payload_kind: Literal["zip", "ipynb", "folder"] = "zip"
 
 
 @dataclass
@@ -166,9 +168,11 @@ def write_reports(result, data: dict[str, Any], folder: Path, mode: ReportMode) 
 
 
 class _materialised:
-    """The submission's path: ``task.path``, or the task's payload written to a private ``.zip``
-    (or ``.ipynb``), named after the learner as ``grade submit`` names it, so it is vetted and read
-    exactly like one found on disk. The private copy is removed on exit and removal never raises."""
+    """The submission's path: ``task.path``, or the task's payload written to a private copy. A
+    ``.zip`` (or ``.ipynb``) payload is written as one, named after the learner as ``grade submit``
+    names it, so it is vetted and read exactly like one found on disk; a ``folder`` payload (see
+    ``grader.cluster.payload``) becomes the folder it was taken from. The private copy is removed on
+    exit and removal never raises."""
 
     def __init__(self, task: Task) -> None:
         self.task = task
@@ -177,10 +181,18 @@ class _materialised:
     def __enter__(self) -> Path:
         if self.task.payload is None:
             return Path(self.task.path)
-        if self.task.payload_kind not in ("zip", "ipynb"):
-            raise ValueError(f"unknown payload kind {self.task.payload_kind!r}")
+        kind = self.task.payload_kind
+        if kind not in ("zip", "ipynb", "folder"):
+            raise ValueError(f"unknown payload kind {kind!r}")
         self.scratch = tempfile.mkdtemp(prefix="payload-")
-        archive = Path(self.scratch) / f"{self.task.learner}.{self.task.payload_kind}"
+        if kind == "folder":
+            from grader.cluster.payload import unpack_folder
+
+            folder = Path(self.scratch) / "submission"
+            folder.mkdir()
+            unpack_folder(self.task.payload, folder)
+            return folder
+        archive = Path(self.scratch) / f"{self.task.learner}.{kind}"
         fd = os.open(archive, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(self.task.payload)

@@ -239,3 +239,35 @@ def test_a_stored_result_that_cannot_be_read_back_is_graded_again(tmp_path, make
     again = run_batch(submissions, out, gates, seed=6, options=BatchOptions(workers=1, pool="thread"))
     assert again.reused == ["honest_b"] and again.graded == ["honest_a"] and again.failures == {}
     assert all(r.score == r.max_score > 0 for r in again.results)
+
+
+def test_a_folder_payload_is_graded_like_the_folder(tmp_path, sandbox, make_submission):
+    from grader.cluster.payload import submission_payload
+
+    buggy = make_submission({"gru.py": (SOLUTIONS / "gru.py").read_text().replace("(1.0 - z) * h_prev + z * h_tilde",
+                                                                                 "z * h_prev + (1.0 - z) * h_tilde")})
+    (buggy / "notes.txt").write_text("not graded")
+    gru = tuple(c.check_id for c in select_checks(["gru"]))
+    payload, kind = submission_payload("ada", buggy)
+    assert kind == "folder"
+    from_disk = grade_task(Task("ada", str(buggy), 3, gru), sandbox)
+    from_bytes = grade_task(Task("ada", "", 3, gru, payload=payload, payload_kind=kind), sandbox)
+    assert not from_bytes.crashed and not from_bytes.rejected
+    assert from_bytes.result["score"] == from_disk.result["score"] < from_disk.result["max_score"]
+    assert from_bytes.result["checks"] == from_disk.result["checks"]
+
+
+def test_a_folder_payload_travels_only_the_graded_files(tmp_path):
+    import zipfile
+    from io import BytesIO
+
+    from grader.cluster.payload import submission_payload
+
+    folder = tmp_path / "ada"
+    folder.mkdir()
+    (folder / "gru.py").write_text("x = 1\n")
+    (folder / "_helper.py").write_text("y = 2\n")
+    (folder / "data.csv").write_text("1,2\n")
+    (folder / "linked.py").symlink_to(SOLUTIONS / "gru.py")
+    payload, _ = submission_payload("ada", folder)
+    assert sorted(zipfile.ZipFile(BytesIO(payload)).namelist()) == ["_helper.py", "gru.py"]

@@ -296,3 +296,37 @@ def test_a_fifo_named_like_an_archive_is_refused_without_waiting(tmp_path):
         read_submission(fifo)
     assert info.value.code == "unreadable" and "not a regular file" in str(info.value)
     assert time.monotonic() - started < 2.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=2048))
+def test_any_bytes_are_a_folder_payload_or_refused(tmp_path_factory, data):
+    from grader.cluster.payload import BadFolderPayload, unpack_folder
+
+    folder = tmp_path_factory.mktemp("unpacked")
+    try:
+        unpack_folder(data, folder)
+    except BadFolderPayload:
+        return
+    assert all(p.is_file() and p.suffix == ".py" for p in folder.iterdir())
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(st.characters(blacklist_characters="\0", blacklist_categories=("Cs",)), min_size=1,
+                               max_size=30) | st.sampled_from(["gru.py", "_helper.py", "a/b.py", "../up.py", ".hidden.py"]),
+                       st.binary(max_size=64), max_size=5))
+def test_packed_folders_come_back_whole_and_only_plain_python_names_pass(tmp_path_factory, files):
+    import os
+
+    from grader.cluster.payload import BadFolderPayload, pack_folder, unpack_folder
+
+    folder = tmp_path_factory.mktemp("unpacked")
+    packed = pack_folder(files)
+    plain = all(os.path.basename(n) == n and n.endswith(".py") and not n.startswith(".") for n in files)
+    try:
+        unpack_folder(packed, folder)
+    except BadFolderPayload:
+        assert not plain
+        return
+    assert plain
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == files

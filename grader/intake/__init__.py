@@ -1,8 +1,9 @@
 """Hand-ins as they arrive: LMS bulk downloads, rosters, and the one identity of each submission."""
 from __future__ import annotations
 
-from .discover import Discovery, Identity, NotASubmissionsFolder, Submission, discover
+from .discover import Discovery, Identity, NotASubmissionsFolder, Submission, discover, graded_files
 from .roster import Roster, RosterEntry, RosterError, read_roster
 
 __all__ = ["Discovery", "Identity", "NotASubmissionsFolder", "Roster", "RosterEntry", "RosterError", "Submission",
+           "graded_files",
            "discover", "read_roster"]

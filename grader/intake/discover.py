@@ -104,6 +104,24 @@ class Discovery:
     warnings: list[str] = field(default_factory=list)
 
 
+def graded_files(folder: Path) -> dict[str, bytes]:
+    """The top-level ``.py`` files of ``folder`` as the sandbox copies them for grading: regular files
+    only (a link or a FIFO is skipped, never waited on), each at most ``MAX_SUBMISSION_FILE_BYTES``,
+    at most ``MAX_SUBMISSION_FILES`` of them, by name."""
+    from grader.files import FileRefused, read_regular_file
+    from grader.sandbox.client import MAX_SUBMISSION_FILE_BYTES, MAX_SUBMISSION_FILES
+
+    files: dict[str, bytes] = {}
+    for path in sorted(folder.glob("*.py")):
+        try:
+            files[path.name] = read_regular_file(path, MAX_SUBMISSION_FILE_BYTES)
+        except (FileRefused, OSError):
+            continue
+        if len(files) >= MAX_SUBMISSION_FILES:
+            break
+    return files
+
+
 def has_exercise_files(folder: Path) -> bool:
     return any((folder / name).is_file() for name in EXERCISE_FILES)
 
