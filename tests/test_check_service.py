@@ -154,6 +154,14 @@ def test_output_a_terminal_cannot_encode_is_written_as_the_command_line_writes_i
     assert (answered.returncode, answered.stdout, answered.stderr) == (0, expected.stdout, b"")
 
 
+@pytest.mark.parametrize("argv", [["gates"] * (protocol.MAX_ARGUMENTS + 1), ["gates", "--dir", "x" * 70_000]],
+                         ids=["many", "long"])
+def test_arguments_the_service_would_refuse_are_not_sent_to_it(service, capsys, argv):
+    """The command line then reports them (a usage error, a missing folder), with no note before."""
+    assert served(argv, place=service) is None
+    assert capsys.readouterr() == ("", "")
+
+
 def test_a_reader_that_left_early_ends_the_check_as_on_the_command_line(service):
     """``grade check | head``, with ``head`` gone before the output comes: quietly, exit code 1."""
     def closed_pipe(env: dict) -> tuple[int, bytes]:

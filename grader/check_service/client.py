@@ -28,15 +28,17 @@ def served(argv: list[str], place: Place | None = None) -> int | None:
     if place is None:
         return None
     try:
-        request = {"argv": argv, "cwd": os.getcwd(), "colour": _is_terminal(sys.stdout)}
+        request = protocol.encode({"argv": argv, "cwd": os.getcwd(), "colour": _is_terminal(sys.stdout)})
     except OSError:  # a working folder that was removed: the command says what it can
         return None
+    if len(argv) > protocol.MAX_ARGUMENTS or len(request) > protocol.MAX_REQUEST_BYTES:
+        return None  # more than a service takes (and than a check needs): the command says what is wrong
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         connection.settimeout(CONNECT_SECONDS)
         connection.connect(place.socket)
         connection.setblocking(True)
-        frames.write_frame(connection.fileno(), protocol.encode(request))
+        frames.write_frame(connection.fileno(), request)
         body = protocol.read_message(connection.fileno(), REPLY_SECONDS, protocol.MAX_REPLY_BYTES, PEER)
         reply = protocol.decode_reply(body)
     except (OSError, protocol.ProtocolError) as exc:
