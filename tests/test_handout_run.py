@@ -5,11 +5,15 @@ the handout and the libraries only (``handout_env``: why that isolation is sound
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -17,6 +21,7 @@ import pytest
 
 from grader.archive import extract_submission
 from grader.catalog import EXERCISE_FILES, EXERCISES
+from grader.check_service.place import IDLE_SWITCH, SWITCH
 from grader.handout import build_handout
 from handout_env import isolated_interpreter
 
@@ -138,6 +143,43 @@ def test_a_wrong_answer_gets_the_full_graders_feedback(python, handout, tmp_path
     out = result.stdout
     assert "✓ sigmoid" in out and "✗ gate" in out
     assert "differ" in out and "Hint: A gate is σ(x Wᵀ + h_prev Uᵀ + b)" in out
+
+
+def test_the_handouts_check_service_answers_as_the_command_line(python, handout, tmp_path):
+    """``grade check`` in the handout: the first one runs in the command and starts the service (in
+    the handout's interpreter), the next is answered by it, with the note and the report in the
+    order the command line prints them."""
+    runtime = Path(tempfile.mkdtemp(prefix="ho-", dir="/tmp"))  # a short path: socket paths are short
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path), "LC_ALL": "C.UTF-8",
+           "XDG_RUNTIME_DIR": str(runtime), IDLE_SWITCH: "120"}
+    ask = ("import sys; from grader.check_service.client import served; "
+           "print('served' if served(sys.argv[1:]) is not None else 'not served')")
+
+    def grade_check(program: str, switch: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(python), "-I", "-c", program, "check", "gates", "--seed", "3"], cwd=handout,
+                              env={**env, SWITCH: switch}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, timeout=300)
+
+    try:
+        command_line = grade_check("import sys; from grader.cli.entry import main; main()", "0")
+        assert "Note: --seed has no effect here" in command_line.stdout
+        first = grade_check("import sys; from grader.cli.entry import main; main()", "1")
+        assert (first.returncode, first.stdout) == (command_line.returncode, command_line.stdout)
+        sockets = runtime / "deep-rnn-grader"
+        deadline = time.monotonic() + 180
+        while not list(sockets.glob("*.sock")) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        answered = subprocess.run([str(python), "-I", "-c", ask, "gates", "--seed", "3"], cwd=handout,
+                                  env={**env, SWITCH: "1"}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True, timeout=300)
+        assert answered.stdout == command_line.stdout + "served\n"
+    finally:
+        for lock in (runtime / "deep-rnn-grader").glob("*.lock"):  # the service's pid is written there
+            with contextlib.suppress(OSError, ValueError):
+                pid = int(lock.read_text())
+                if pid > 0:
+                    os.kill(pid, signal.SIGTERM)
+        shutil.rmtree(runtime, ignore_errors=True)
 
 
 def test_submit_from_the_handout_makes_an_archive_the_grader_accepts(python, handout, tmp_path):

@@ -47,7 +47,8 @@ def served(argv: list[str], place: Place | None = None) -> int | None:
         return None
     finally:
         connection.close()
-    for stream, text in ((sys.stdout, reply.stdout), (sys.stderr, reply.stderr)):
+    # stderr first: what ``check`` says there (a note, an error) comes before its report
+    for stream, text in ((sys.stderr, reply.stderr), (sys.stdout, reply.stdout)):
         try:
             _write(stream, text)
         except BrokenPipeError:  # `grade check | head`: as click ends then, quietly and with code 1
