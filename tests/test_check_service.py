@@ -406,18 +406,21 @@ def test_a_second_service_for_the_same_place_leaves_at_once(service):
     assert os.path.exists(service.socket)
 
 
-def test_an_idle_service_exits_and_removes_its_socket(tmp_path):
+def test_an_idle_service_exits_and_removes_its_socket_and_work_root(tmp_path):
     os.chmod(tmp_path, 0o700)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     name = tmp_path / f"check-{fingerprint()}"
     place = Place(f"{name}.sock", f"{name}.lock")
     process = subprocess.Popen([sys.executable, "-m", "grader.check_service", place.socket, place.lock],
-                               cwd="/", env={**os.environ, IDLE_SWITCH: "1"})
+                               cwd="/", env={**os.environ, IDLE_SWITCH: "1", "TMPDIR": str(scratch)})
     try:
         process.wait(timeout=240)
     finally:
         process.kill()
     assert process.returncode == 0
     assert not os.path.exists(place.socket)
+    assert list(scratch.iterdir()) == []  # the fork-server's work root
 
 
 @pytest.mark.parametrize("when", ["idle", "mid-request"])
