@@ -120,3 +120,19 @@ def test_a_check_before_its_cell_ran_says_to_run_the_cell(handout, kernel_name):
     (output,) = [o for o in run_notebook(notebook, handout, kernel_name).cells[0].outputs
                  if o.output_type == "execute_result"]
     assert "Run the cell that starts with `%%exercise lstm` first" in output["data"]["text/plain"]
+
+
+def test_a_fixture_file_changed_after_the_build_is_named_in_the_check_output(handout, kernel_name):
+    target = sorted((handout / "grader" / "public_fixtures").glob("*-gates-*.wire"))[0]
+    original = target.read_bytes()
+    notebook = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("%load_ext grader.notebook\nfrom grader.notebook import check"),
+        nbformat.v4.new_code_cell(solved_cell(REPO, "gates")),
+        nbformat.v4.new_code_cell("check('gates')")])
+    try:
+        target.write_bytes(original[:-1] + bytes([original[-1] ^ 0xFF]))
+        cell = run_notebook(notebook, handout, kernel_name).cells[-1]
+    finally:
+        target.write_bytes(original)
+    (output,) = [o for o in cell.outputs if o.output_type == "execute_result"]
+    assert "changed after the handout was built" in output["data"]["text/plain"]

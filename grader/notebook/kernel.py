@@ -111,6 +111,7 @@ def check(exercise: str, *, seed: int | None = None) -> CheckReport:
     """Grade the code of the last run of ``exercise``'s cell (and the other cells run so far) on its
     public checks; returns a ``CheckReport`` that the notebook displays."""
     from grader.engine import grade_submission
+    from grader.fixtures import FixtureError
     from grader.local_check import LocalCheckError, public_run
 
     try:
@@ -127,8 +128,11 @@ def check(exercise: str, *, seed: int | None = None) -> CheckReport:
     with tempfile.TemporaryDirectory(prefix="notebook-check-") as folder:
         for name, source in _sources.items():
             (Path(folder) / f"{name}.py").write_text(source, encoding="utf-8")
-        result = grade_submission(Path(folder), learner="you", checks=run.checks, sandbox=warm_sandbox(),
-                                  seed=run.seed, preparer=run.preparer)
+        try:
+            result = grade_submission(Path(folder), learner="you", checks=run.checks, sandbox=warm_sandbox(),
+                                      seed=run.seed, preparer=run.preparer)
+        except FixtureError as exc:  # a fixture file changed since the handout was built: read as it is used
+            return CheckReport(None, problems=[str(exc)])
     earlier = list(EXERCISES)[:list(EXERCISES).index(module_name)]  # the modules this one may build on
     unrun = [name for name in earlier if name not in _sources]
     note = run.note
