@@ -12,13 +12,14 @@ closes its sending end after its request has hung up as well.
 from __future__ import annotations
 
 import contextlib
+import os
 import select
 import signal
 import socket
 import threading
 
 SIGNAL = signal.SIGUSR1
-POLL_MILLISECONDS = 200  # how often the watcher looks whether its block has ended
+POLL_MILLISECONDS = 200  # the watcher also looks this often whether its block has ended
 _ARMED = threading.Event()  # set while a block runs
 
 
@@ -39,14 +40,20 @@ def install() -> None:
 
 @contextlib.contextmanager
 def given_up_on_hang_up(connection: socket.socket):
-    """Run the block in the calling (main) thread; ``HungUp`` is raised in it when the peer hangs up."""
+    """Run the block in the calling (main) thread; ``HungUp`` is raised in it when the peer hangs up.
+
+    The block's end wakes the watcher through a pipe, so leaving the block (and the reply that
+    follows) waits for no poll interval."""
     done, target, fd = threading.Event(), threading.get_ident(), connection.fileno()
+    wake_read, wake_write = os.pipe()
 
     def watch() -> None:
         poller = select.poll()
         poller.register(fd, select.POLLRDHUP)  # POLLHUP and POLLERR are reported anyway
+        poller.register(wake_read, select.POLLIN)
         while not done.is_set():
-            if poller.poll(POLL_MILLISECONDS):
+            events = poller.poll(POLL_MILLISECONDS)
+            if any(ready == fd for ready, _ in events) and not done.is_set():
                 signal.pthread_kill(target, SIGNAL)
                 return  # the one signal it sends: a HungUp raised anywhere means the watcher is done
 
@@ -58,4 +65,7 @@ def given_up_on_hang_up(connection: socket.socket):
     finally:
         _ARMED.clear()
         done.set()
+        os.write(wake_write, b"!")
         watcher.join()
+        os.close(wake_read)
+        os.close(wake_write)
