@@ -5,5 +5,4 @@ from .discover import Discovery, Identity, NotASubmissionsFolder, Submission, di
 from .roster import Roster, RosterEntry, RosterError, read_roster
 
 __all__ = ["Discovery", "Identity", "NotASubmissionsFolder", "Roster", "RosterEntry", "RosterError", "Submission",
-           "graded_files",
-           "discover", "read_roster"]
+           "discover", "graded_files", "read_roster"]
